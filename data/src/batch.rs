@@ -1,0 +1,1 @@
+//! The WCB1 codec (stub).

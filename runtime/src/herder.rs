@@ -1,0 +1,1 @@
+//! herder (stub)
