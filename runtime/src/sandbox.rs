@@ -1,1 +1,539 @@
-//! sandbox (stub)
+//! The wasmtime side of the worker: one `Engine` (pooling allocator, epoch interruption), one
+//! compiled component per plugin (cached on disk, precompiled), and one `Store` per connector
+//! or task instance with its own memory cap, call deadline and capabilities.
+
+mod bindings;
+mod host;
+mod instance;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{StoreLimitsBuilder, UpdateDeadline};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+pub use host::{OffsetReader, Requests, TopicPartition};
+pub use instance::{ConnectorInstance, RecordAck, SinkTaskInstance, SourceTaskInstance};
+
+use bindings::{plugin, sink, source, types};
+use host::HostState;
+
+/// Epoch tick: guests yield to the scheduler this often, and deadlines have this resolution.
+const TICK: Duration = Duration::from_millis(10);
+
+/// Why the sandbox could not load a plugin or run a call.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The bytes are not a valid WebAssembly component.
+    #[error("not a WebAssembly component: {0}")]
+    NotAComponent(String),
+    /// A component, but not of our worlds.
+    #[error("not a wasmconnect connector component: {0}")]
+    NotAPlugin(String),
+    /// Engine set-up, cache or I/O failure.
+    #[error("{0}")]
+    Io(String),
+    /// The guest trapped, ran past its deadline or its memory cap. The instance is unusable.
+    #[error("{message}")]
+    Trap {
+        /// One-line reason.
+        message: String,
+        /// The full error with the wasm backtrace.
+        trace: String,
+    },
+    /// The guest returned an error.
+    #[error("{0}")]
+    Guest(ConnectError),
+    /// The guest returned something the contract forbids (e.g. an undecodable batch).
+    #[error("connector broke the contract: {0}")]
+    Contract(String),
+}
+
+impl SandboxError {
+    /// Whether retrying the same call may succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, Self::Guest(ConnectError::Retriable(_)))
+    }
+
+    /// The trace to show in a FAILED status: the wasm backtrace for traps.
+    pub fn trace(&self) -> String {
+        match self {
+            Self::Trap { trace, .. } => trace.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    pub(crate) fn trap(err: wasmtime::Error) -> Self {
+        let message = match err.downcast_ref::<CallTimeout>() {
+            Some(t) => t.to_string(),
+            None => match err.downcast_ref::<wasmtime::Trap>() {
+                Some(trap) => format!("wasm trap: {trap}"),
+                None => format!("{err}"),
+            },
+        };
+        Self::Trap {
+            message,
+            trace: format!("{err:?}"),
+        }
+    }
+}
+
+/// A connector error, as the guest returned it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConnectError {
+    /// Worth retrying.
+    #[error("{0}")]
+    Retriable(String),
+    /// Not worth retrying.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl From<types::ConnectError> for ConnectError {
+    fn from(e: types::ConnectError) -> Self {
+        match e {
+            types::ConnectError::Retriable(m) => Self::Retriable(m),
+            types::ConnectError::Fatal(m) => Self::Fatal(m),
+        }
+    }
+}
+
+/// A guest call ran past `wasm.call.timeout.ms`.
+#[derive(Debug, thiserror::Error)]
+#[error("call to the connector timed out after {0:?} (wasm.call.timeout.ms)")]
+struct CallTimeout(Duration);
+
+/// Worker-wide sandbox settings.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where precompiled components are cached.
+    pub cache_dir: PathBuf,
+    /// Most instances (connectors + tasks) alive at once.
+    pub max_instances: u32,
+    /// Largest linear memory any instance may have; per-connector caps are at most this.
+    pub max_memory_bytes: u64,
+}
+
+/// Per-instance limits and capabilities.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Linear memory cap (`wasm.memory.max.bytes`).
+    pub memory_max_bytes: u64,
+    /// Deadline of one guest call (`wasm.call.timeout.ms`).
+    pub call_timeout: Duration,
+    /// Host directories the guest may open, each mapped at the same path; `true` = writable.
+    pub dirs: Vec<(PathBuf, bool)>,
+}
+
+/// Source or sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PluginKind {
+    /// Exports `source-task`.
+    Source,
+    /// Exports `sink-task`.
+    Sink,
+}
+
+impl std::fmt::Display for PluginKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Source => "source",
+            Self::Sink => "sink",
+        })
+    }
+}
+
+/// Type of a configuration key (`ConfigDef.Type`), as Connect spells it in REST.
+#[derive(Debug, Clone)]
+pub struct ConfigKey {
+    /// Key name.
+    pub name: String,
+    /// `STRING`, `INT`, … as in Connect's REST API.
+    pub type_name: &'static str,
+    /// `None` = required; `Some(None)` = null default; `Some(Some(v))` = default `v`.
+    pub default_value: Option<Option<String>>,
+    /// `HIGH`, `MEDIUM` or `LOW`.
+    pub importance: &'static str,
+    /// Documentation.
+    pub documentation: String,
+    /// Group.
+    pub group: Option<String>,
+    /// Order in group.
+    pub order: i32,
+    /// `NONE`, `SHORT`, `MEDIUM` or `LONG`.
+    pub width: &'static str,
+    /// Display name.
+    pub display_name: String,
+    /// Dependents.
+    pub dependents: Vec<String>,
+}
+
+/// The outcome of validating one key.
+#[derive(Debug, Clone)]
+pub struct ConfigValue {
+    /// Key name.
+    pub name: String,
+    /// Value, if set.
+    pub value: Option<String>,
+    /// Recommended values.
+    pub recommended_values: Vec<String>,
+    /// Errors; empty if valid.
+    pub errors: Vec<String>,
+    /// Whether the key is visible.
+    pub visible: bool,
+}
+
+/// A loaded, compiled plugin.
+#[derive(Clone)]
+pub struct Plugin {
+    /// Class name (`connector.class`).
+    pub class_name: String,
+    /// Other accepted names.
+    pub aliases: Vec<String>,
+    /// Version.
+    pub version: String,
+    /// One-line description.
+    pub description: String,
+    /// Source or sink.
+    pub kind: PluginKind,
+    /// The configuration definition.
+    pub config_def: Arc<Vec<ConfigKey>>,
+    /// SHA-256 of the component bytes, hex.
+    pub digest: String,
+    pre: InstancePre<HostState>,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("class_name", &self.class_name)
+            .field("kind", &self.kind)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Plugin {
+    /// Whether `name` (a `connector.class` value) names this plugin.
+    pub fn matches(&self, name: &str) -> bool {
+        self.class_name == name || self.aliases.iter().any(|a| a == name)
+    }
+}
+
+/// The engine and linker shared by every instance of the worker.
+#[derive(Clone)]
+pub struct Sandbox {
+    engine: Engine,
+    linker: Arc<Linker<HostState>>,
+    cache_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("cache_dir", &self.cache_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> SandboxError {
+    SandboxError::Io(e.to_string())
+}
+
+impl Sandbox {
+    /// Builds the engine (pooling allocator sized by `config`) and starts the epoch ticker.
+    pub fn new(config: &SandboxConfig) -> Result<Self, SandboxError> {
+        let mut wasm = Config::new();
+        wasm.wasm_component_model(true)
+            .epoch_interruption(true)
+            .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32))
+            .cranelift_opt_level(wasmtime::OptLevel::Speed);
+        let mut pool = PoolingAllocationConfig::default();
+        let n = config.max_instances.max(1);
+        pool.total_component_instances(n)
+            .total_core_instances(n.saturating_mul(8))
+            .total_memories(n.saturating_mul(2))
+            .total_tables(n.saturating_mul(8))
+            .total_stacks(n)
+            .max_memories_per_component(4)
+            .max_memory_size(config.max_memory_bytes as usize);
+        let mut pooled = wasm.clone();
+        pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = match Engine::new(&pooled) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "pooling allocator unavailable; allocating on demand");
+                Engine::new(&wasm).map_err(io_err)?
+            }
+        };
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(TICK);
+                }
+            })
+            .map_err(io_err)?;
+
+        let mut linker = Linker::<HostState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(io_err)?;
+        plugin::Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
+            .map_err(io_err)?;
+        source::wasmconnect::connector::offset_reader::add_to_linker::<
+            _,
+            wasmtime::component::HasSelf<_>,
+        >(&mut linker, |s| s)
+        .map_err(io_err)?;
+        sink::wasmconnect::connector::sink_context::add_to_linker::<
+            _,
+            wasmtime::component::HasSelf<_>,
+        >(&mut linker, |s| s)
+        .map_err(io_err)?;
+        std::fs::create_dir_all(&config.cache_dir).map_err(|e| {
+            io_err(format!(
+                "cannot create cache directory {}: {e}",
+                config.cache_dir.display()
+            ))
+        })?;
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+            cache_dir: config.cache_dir.clone(),
+        })
+    }
+
+    /// Compiles (or loads from the cache) and checks a plugin, then asks it who it is.
+    pub async fn load(&self, bytes: Vec<u8>) -> Result<Plugin, SandboxError> {
+        if !wasmparser_is_component(&bytes) {
+            return Err(if bytes.starts_with(b"\0asm") {
+                SandboxError::NotAComponent(
+                    "this is a core WebAssembly module; build a component (wasm32-wasip2)".into(),
+                )
+            } else {
+                SandboxError::NotAComponent("missing the WebAssembly magic number".into())
+            });
+        }
+        let digest = hex(&Sha256::digest(&bytes));
+        let this = self.clone();
+        let digest2 = digest.clone();
+        let component =
+            tokio::task::spawn_blocking(move || this.compile_cached(&bytes, &digest2))
+                .await
+                .map_err(io_err)??;
+        self.inspect(component, digest).await
+    }
+
+    fn compile_cached(&self, bytes: &[u8], digest: &str) -> Result<Component, SandboxError> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        let file = self
+            .cache_dir
+            .join(format!("{digest}-{:016x}.cwasm", h.finish()));
+        if file.exists() {
+            // SAFETY: the file was written by `Component::serialize` of an engine with the
+            // same compatibility hash (part of the name), into our own cache directory.
+            #[allow(unsafe_code, reason = "deserializing our own precompiled cache")]
+            match unsafe { Component::deserialize_file(&self.engine, &file) } {
+                Ok(c) => return Ok(c),
+                Err(e) => tracing::warn!(file = %file.display(), error = %e, "ignoring bad cache entry"),
+            }
+        }
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|e| SandboxError::NotAComponent(format!("{e:#}")))?;
+        match component.serialize() {
+            Ok(data) => {
+                let tmp = file.with_extension("tmp");
+                if let Err(e) = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, &file))
+                {
+                    tracing::warn!(file = %file.display(), error = %e, "cannot cache compiled component");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot serialize compiled component"),
+        }
+        Ok(component)
+    }
+
+    async fn inspect(&self, component: Component, digest: String) -> Result<Plugin, SandboxError> {
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
+        let as_source = source::SourceConnectorPre::new(pre.clone());
+        let as_sink = sink::SinkConnectorPre::new(pre.clone());
+        let kind = match (&as_source, &as_sink) {
+            (Ok(_), _) => PluginKind::Source,
+            (_, Ok(_)) => PluginKind::Sink,
+            (Err(source), Err(sink)) => {
+                return Err(SandboxError::NotAPlugin(format!(
+                    "it implements neither world wasmconnect:connector/source-connector@0.1.0 \
+                     ({source:#}) nor sink-connector@0.1.0 ({sink:#})"
+                )));
+            }
+        };
+        let probe_limits = Limits {
+            memory_max_bytes: 256 << 20,
+            call_timeout: Duration::from_secs(10),
+            dirs: Vec::new(),
+        };
+        let mut store = self.store(&probe_limits, "(plugin probe)".into(), None)?;
+        let plugin_pre = plugin::PluginPre::new(pre.clone())
+            .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
+        let bindings = plugin_pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        let connector = bindings.wasmconnect_connector_connector();
+        begin_call(&mut store);
+        let info = connector
+            .call_info(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        begin_call(&mut store);
+        let keys = connector
+            .call_config_def(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        if info.class_name.trim().is_empty() {
+            return Err(SandboxError::Contract("plugin-info.class-name is empty".into()));
+        }
+        Ok(Plugin {
+            class_name: info.class_name,
+            aliases: info.aliases,
+            version: info.version,
+            description: info.description,
+            kind,
+            config_def: Arc::new(keys.into_iter().map(config_key_from_wit).collect()),
+            digest,
+            pre,
+        })
+    }
+
+    fn store(
+        &self,
+        limits: &Limits,
+        connector: Arc<str>,
+        offsets: Option<Arc<dyn OffsetReader>>,
+    ) -> Result<Store<HostState>, SandboxError> {
+        let mut wasi = WasiCtxBuilder::new();
+        for (dir, writable) in &limits.dirs {
+            let guest = dir.to_string_lossy().into_owned();
+            let perms = if *writable {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            wasi.preopened_dir(dir, guest, perms).map_err(|e| {
+                io_err(format!("cannot grant directory {}: {e:#}", dir.display()))
+            })?;
+            // Relative paths in a connector config (Kafka's quickstart has `file=test.txt`)
+            // resolve against the worker's directory, as they would in Kafka Connect.
+            if std::env::current_dir().is_ok_and(|cwd| &cwd == dir) {
+                wasi.preopened_dir(dir, ".", perms).map_err(|e| {
+                    io_err(format!("cannot grant directory {}: {e:#}", dir.display()))
+                })?;
+            }
+        }
+        let state = HostState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_max_bytes as usize)
+                .trap_on_grow_failure(true)
+                .build(),
+            connector,
+            offsets,
+            requests: Requests::default(),
+            call_started: Instant::now(),
+            call_timeout: limits.call_timeout,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|ctx| {
+            let s = ctx.data();
+            if s.call_started.elapsed() > s.call_timeout {
+                Err(CallTimeout(s.call_timeout).into())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        Ok(store)
+    }
+}
+
+/// Marks the start of a guest call, for its deadline.
+pub(crate) fn begin_call(store: &mut Store<HostState>) {
+    store.data_mut().call_started = Instant::now();
+    store.set_epoch_deadline(1);
+}
+
+fn wasmparser_is_component(bytes: &[u8]) -> bool {
+    // Component preamble: magic, version 0x0d, layer 1.
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [0x01, 0x00]
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn config_key_from_wit(k: types::ConfigKey) -> ConfigKey {
+    ConfigKey {
+        name: k.name,
+        type_name: match k.type_ {
+            types::ConfigType::Boolean => "BOOLEAN",
+            types::ConfigType::String => "STRING",
+            types::ConfigType::Int => "INT",
+            types::ConfigType::Short => "SHORT",
+            types::ConfigType::Long => "LONG",
+            types::ConfigType::Double => "DOUBLE",
+            types::ConfigType::List => "LIST",
+            types::ConfigType::Class => "CLASS",
+            types::ConfigType::Password => "PASSWORD",
+        },
+        default_value: match k.default_value {
+            types::ConfigDefault::Required => None,
+            types::ConfigDefault::NullValue => Some(None),
+            types::ConfigDefault::Value(v) => Some(Some(v)),
+        },
+        importance: match k.importance {
+            types::Importance::High => "HIGH",
+            types::Importance::Medium => "MEDIUM",
+            types::Importance::Low => "LOW",
+        },
+        documentation: k.documentation,
+        group: k.group,
+        order: k.order_in_group,
+        width: match k.width {
+            types::Width::None => "NONE",
+            types::Width::Short => "SHORT",
+            types::Width::Medium => "MEDIUM",
+            types::Width::Long => "LONG",
+        },
+        display_name: k.display_name,
+        dependents: k.dependents,
+    }
+}
+
+fn config_to_wit(config: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+    config.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Where a directory grant for `file` points: its parent directory, absolute.
+pub fn parent_dir(file: &Path) -> Option<PathBuf> {
+    let abs = if file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(file)
+    };
+    abs.parent().map(Path::to_path_buf)
+}

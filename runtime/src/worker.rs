@@ -1,1 +1,197 @@
-//! worker (stub)
+//! Task lifecycle: one tokio task per connector task owns its sandbox instance and runs the
+//! source loop (poll → convert → produce → offsets) or the sink loop (fetch → convert → put →
+//! pre-commit → group commit). Status is shared with the herder and REST.
+
+mod sink;
+mod source;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+pub use sink::run_sink;
+pub use source::run_source;
+
+use crate::converters::Converter;
+use crate::sandbox::{Limits, Plugin, Sandbox};
+
+/// A connector or task state, as Connect names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Not started yet.
+    Unassigned,
+    /// Running.
+    Running,
+    /// Paused by the user.
+    Paused,
+    /// Failed; see the trace.
+    Failed,
+    /// Being restarted.
+    Restarting,
+}
+
+/// A state with its failure trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// The state.
+    pub state: State,
+    /// Why it failed, with the wasm backtrace for traps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+impl Status {
+    /// A status without trace.
+    pub fn new(state: State) -> Self {
+        Self { state, trace: None }
+    }
+
+    /// A FAILED status.
+    pub fn failed(message: &str, trace: &str) -> Self {
+        let trace = if trace.is_empty() || message.contains(trace) {
+            message.to_string()
+        } else {
+            format!("{message}\n{trace}")
+        };
+        Self {
+            state: State::Failed,
+            trace: Some(trace),
+        }
+    }
+}
+
+/// Shared, updatable status.
+pub type StatusCell = Arc<Mutex<Status>>;
+
+/// What the herder tells a running task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Control {
+    /// Stop processing until resumed.
+    pub paused: bool,
+    /// Stop for good (delete, restart, shutdown).
+    pub stopping: bool,
+}
+
+/// Identity of a task: `name-0` in logs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskId {
+    /// Connector name.
+    pub connector: String,
+    /// Task number.
+    pub task: u32,
+}
+
+impl std::fmt::Display for TaskId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.connector, self.task)
+    }
+}
+
+/// Everything a task needs to run.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    /// Who.
+    pub id: TaskId,
+    /// The task config from `task-configs`.
+    pub task_config: BTreeMap<String, String>,
+    /// The connector config.
+    pub connector_config: BTreeMap<String, String>,
+    /// The plugin.
+    pub plugin: Plugin,
+    /// The engine.
+    pub sandbox: Sandbox,
+    /// Memory, deadline and directories.
+    pub limits: Limits,
+    /// Key converter.
+    pub key_converter: Arc<dyn Converter>,
+    /// Value converter.
+    pub value_converter: Arc<dyn Converter>,
+    /// `offset.flush.interval.ms`.
+    pub flush_interval: Duration,
+    /// The Kafka cluster.
+    pub kafka: KafkaClients,
+    /// Where this task reports its state.
+    pub status: StatusCell,
+    /// Pause / stop signals.
+    pub control: watch::Receiver<Control>,
+    /// Standalone offsets store (source tasks).
+    pub offsets: crate::offsets::FileOffsetStore,
+    /// `errors.tolerance=all`.
+    pub tolerate_errors: bool,
+    /// `errors.deadletterqueue.topic.name`.
+    pub dlq_topic: Option<String>,
+}
+
+impl TaskContext {
+    pub(crate) fn set(&self, status: Status) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+    }
+
+    pub(crate) fn fail(&self, message: &str, trace: &str) {
+        tracing::error!(reason = message, "task failed");
+        self.set(Status::failed(message, trace));
+    }
+
+    /// Waits while paused; returns false once stopping.
+    pub(crate) async fn wait_runnable(&mut self) -> bool {
+        loop {
+            let c = *self.control.borrow_and_update();
+            if c.stopping {
+                return false;
+            }
+            if !c.paused {
+                let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+                if s.state == State::Paused {
+                    *s = Status::new(State::Running);
+                }
+                return true;
+            }
+            self.set(Status::new(State::Paused));
+            if self.control.changed().await.is_err() {
+                return false;
+            }
+        }
+    }
+
+    pub(crate) fn stopping(&self) -> bool {
+        self.control.borrow().stopping
+    }
+
+    /// Sleeps up to `d`, waking early on a control change.
+    pub(crate) async fn sleep(&mut self, d: Duration) {
+        let _ = tokio::time::timeout(d, self.control.changed()).await;
+    }
+}
+
+/// Exponential backoff for retriable errors: 100 ms doubling to 10 s.
+#[derive(Debug)]
+pub(crate) struct Backoff(Duration);
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Self(Duration::from_millis(100))
+    }
+    pub(crate) fn next(&mut self) -> Duration {
+        let d = self.0;
+        self.0 = (self.0 * 2).min(Duration::from_secs(10));
+        d
+    }
+    pub(crate) fn reset(&mut self) {
+        self.0 = Duration::from_millis(100);
+    }
+}
+
+/// The Kafka clients a worker shares between its tasks.
+#[derive(Debug, Clone)]
+pub struct KafkaClients {
+    /// Produces source records.
+    pub producer: Arc<crate::kafka::Producer>,
+    /// Fetches for sink tasks.
+    pub consumer: Arc<crate::kafka::Consumer>,
+    /// Commits and reads sink offsets of `connect-<name>` groups.
+    pub groups: Arc<crate::kafka::GroupOffsets>,
+}

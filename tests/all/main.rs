@@ -1,1 +1,4 @@
+//! The integration test binary: one module per area, one broker for all of them.
 
+mod broker;
+mod kafka;

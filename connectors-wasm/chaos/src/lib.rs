@@ -1,1 +1,130 @@
-//! stub
+//! A misbehaving source connector for sandbox tests (never for production).
+//!
+//! `chaos.mode` picks what `poll` does once `chaos.after.polls` polls have behaved:
+//! `trap` panics (a wasm trap), `loop` spins forever without yielding, `memory` allocates
+//! until the memory cap stops it, `error` returns a fatal error, `retriable` a retriable one,
+//! and `ok` keeps behaving: one record per poll, value `chaos-<n>` on `topic`.
+//! `task_configs` returns `tasks.max` tasks; with `chaos.task` set, only that task index
+//! misbehaves and the others stay `ok`.
+
+use wasmconnect_guest::*;
+
+const MODE: &str = "chaos.mode";
+const AFTER: &str = "chaos.after.polls";
+const TASK: &str = "chaos.task";
+const TASK_INDEX: &str = "chaos.task.index";
+const TOPIC: &str = "topic";
+const MODES: [&str; 6] = ["ok", "trap", "loop", "memory", "error", "retriable"];
+
+/// The connector: one task config per allowed task.
+#[derive(Debug, Default)]
+pub struct ChaosSourceConnector {
+    config: Config,
+}
+
+impl SourceConnector for ChaosSourceConnector {
+    fn info() -> PluginInfo {
+        PluginInfo::new("io.wasmconnect.test.ChaosSourceConnector", "0.1.0")
+            .aliases(["ChaosSource"])
+            .description("Test only: traps, spins, allocates or fails on request.")
+    }
+
+    fn config_def() -> ConfigDef {
+        ConfigDef::new()
+            .define(
+                ConfigKey::new(MODE, ConfigType::String, Importance::High, "ok, trap, loop, memory, error or retriable.")
+                    .default_value("ok")
+                    .validator(|v| if MODES.contains(&v) { Ok(()) } else { Err(format!("must be one of {MODES:?}")) }),
+            )
+            .define(
+                ConfigKey::new(AFTER, ConfigType::Int, Importance::Low, "Polls that behave before the chaos starts.")
+                    .default_value("0"),
+            )
+            .define(
+                ConfigKey::new(TASK, ConfigType::Int, Importance::Low, "The only task index that misbehaves; all when unset.")
+                    .default_null(),
+            )
+            .define(ConfigKey::new(TOPIC, ConfigType::String, Importance::High, "The topic to write to."))
+    }
+
+    fn start(&mut self, config: Config) -> Result<(), ConnectError> {
+        self.config = Self::config_def().parse(&config)?;
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: u32) -> Result<Vec<Config>, ConnectError> {
+        Ok((0..max_tasks.max(1))
+            .map(|i| {
+                let mut c = self.config.clone();
+                c.set(TASK_INDEX, i.to_string());
+                c
+            })
+            .collect())
+    }
+}
+
+/// The task.
+#[derive(Debug)]
+pub struct ChaosSourceTask {
+    mode: String,
+    after: u64,
+    topic: String,
+    index: i32,
+    polls: u64,
+}
+
+impl SourceTask for ChaosSourceTask {
+    fn start(config: Config) -> Result<Self, ConnectError> {
+        let config = ChaosSourceConnector::config_def().parse(&config)?;
+        let index = config.get_int(TASK_INDEX)?.unwrap_or(0);
+        let chosen = config.get_int(TASK)?.is_none_or(|t| t == index);
+        Ok(Self {
+            mode: if chosen { config.require(MODE)?.to_owned() } else { "ok".to_owned() },
+            after: config.get_int(AFTER)?.unwrap_or(0).max(0) as u64,
+            topic: config.require(TOPIC)?.to_owned(),
+            index,
+            polls: 0,
+        })
+    }
+
+    fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        let n = self.polls;
+        self.polls += 1;
+        if n >= self.after {
+            match self.mode.as_str() {
+                "trap" => panic!("chaos: trap requested"),
+                "loop" => {
+                    let mut spins = 0u64;
+                    loop {
+                        spins = std::hint::black_box(spins.wrapping_add(1));
+                    }
+                }
+                "memory" => {
+                    let mut hog: Vec<Vec<u8>> = Vec::new();
+                    loop {
+                        hog.push(vec![0xA5; 1 << 20]); // touched, so really committed
+                        std::hint::black_box(&hog);
+                    }
+                }
+                "error" => return Err(ConnectError::fatal("chaos: fatal error requested")),
+                "retriable" => return Err(ConnectError::retriable("chaos: retriable error requested")),
+                _ => {}
+            }
+        }
+        let partition = OffsetMap::from([("chaos.task".to_owned(), OffsetValue::Int64(self.index.into()))]);
+        Ok(vec![SourceRecord {
+            source_partition: partition,
+            source_offset: OffsetMap::from([("poll".to_owned(), OffsetValue::Int64(n as i64))]),
+            topic: self.topic.clone(),
+            kafka_partition: None,
+            key_schema: None,
+            key: Value::Null,
+            value_schema: Some(Schema::string()),
+            value: Value::String(format!("chaos-{n}")),
+            timestamp: None,
+            headers: Vec::new(),
+        }])
+    }
+}
+
+export_source!(ChaosSourceConnector, ChaosSourceTask);

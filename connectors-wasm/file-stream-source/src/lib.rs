@@ -1,1 +1,164 @@
-//! stub
+//! Kafka's `FileStreamSourceConnector` as a wasmconnect component: each line of `file`
+//! becomes one record with a STRING value on `topic`. The source offset is the byte position
+//! after the line, so a restarted task resumes after the last committed line.
+//!
+//! The worker preopens the directory of `file`, so the configured path works as-is.
+
+use std::fs::File;
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
+
+use wasmconnect_guest::*;
+
+const FILE: &str = "file";
+const TOPIC: &str = "topic";
+const BATCH_SIZE: &str = "batch.size";
+const POSITION: &str = "position";
+const SINGLE_TOPIC: &str =
+    "'topic' in FileStreamSourceConnector configuration requires definition of a single topic";
+
+/// The connector: validates the configuration and hands it to its single task.
+#[derive(Debug, Default)]
+pub struct FileStreamSourceConnector {
+    config: Config,
+}
+
+impl SourceConnector for FileStreamSourceConnector {
+    fn info() -> PluginInfo {
+        PluginInfo::new("io.wasmconnect.file.FileStreamSourceConnector", "0.1.0")
+            .aliases([
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                "FileStreamSource",
+                "FileStreamSourceConnector",
+            ])
+            .description("Reads lines from a file and produces each as a STRING record.")
+    }
+
+    fn config_def() -> ConfigDef {
+        ConfigDef::new()
+            .define(ConfigKey::new(FILE, ConfigType::String, Importance::High, "Source filename."))
+            .define(
+                ConfigKey::new(TOPIC, ConfigType::String, Importance::High, "The topic to publish data to")
+                    .validator(|v| if v.contains(',') { Err(SINGLE_TOPIC.into()) } else { Ok(()) }),
+            )
+            .define(
+                ConfigKey::new(
+                    BATCH_SIZE,
+                    ConfigType::Int,
+                    Importance::Low,
+                    "The maximum number of records the source task can read from the file each time it is polled",
+                )
+                .default_value("2000"),
+            )
+    }
+
+    fn start(&mut self, config: Config) -> Result<(), ConnectError> {
+        self.config = Self::config_def().parse(&config)?;
+        info!("Starting file source connector reading from {}", self.config.require(FILE)?);
+        Ok(())
+    }
+
+    fn task_configs(&self, _max_tasks: u32) -> Result<Vec<Config>, ConnectError> {
+        Ok(vec![self.config.clone()]) // one file, one task
+    }
+}
+
+/// The task: tails the file from the committed position.
+#[derive(Debug)]
+pub struct FileStreamSourceTask {
+    path: String,
+    topic: String,
+    batch_size: usize,
+    partition: OffsetMap,
+    file: Option<File>,
+    /// File position of `pending[0]`: just after the last line returned.
+    position: i64,
+    /// Bytes read but not yet returned (a line whose `\n` has not arrived yet).
+    pending: Vec<u8>,
+}
+
+impl SourceTask for FileStreamSourceTask {
+    fn start(config: Config) -> Result<Self, ConnectError> {
+        let config = FileStreamSourceConnector::config_def().parse(&config)?;
+        let path = config.require(FILE)?.to_owned();
+        let partition = OffsetMap::from([("filename".to_owned(), OffsetValue::String(path.clone()))]);
+        let position = match OffsetReader.offset(&partition).and_then(|o| o.get(POSITION).cloned()) {
+            None => 0,
+            Some(OffsetValue::Int64(p)) if p >= 0 => p,
+            Some(_) => return Err(ConnectError::fatal("Offset position is the incorrect type")),
+        };
+        debug!("Reading {path} from position {position}");
+        Ok(Self {
+            topic: config.require(TOPIC)?.to_owned(),
+            batch_size: config.get_int(BATCH_SIZE)?.unwrap_or(2000).max(1) as usize,
+            path,
+            partition,
+            file: None,
+            position,
+            pending: Vec::new(),
+        })
+    }
+
+    fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => match File::open(&self.path) {
+                Ok(f) => self.file.insert(f),
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()), // wait for it
+                Err(e) => return Err(ConnectError::fatal(format!("cannot open {}: {e}", self.path))),
+            },
+        };
+        // Seek every time: under WASI a read stream that hit end-of-file stays there, so
+        // this is what lets a later poll see lines appended since.
+        file.seek(SeekFrom::Start(self.position as u64 + self.pending.len() as u64))?;
+        let mut records = Vec::new();
+        let mut scanned = 0; // bytes of `pending` known to hold no `\n`
+        let mut consumed = 0; // bytes of `pending` already turned into records
+        let mut chunk = [0u8; 64 * 1024];
+        while records.len() < self.batch_size {
+            match self.pending[scanned..].iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let end = scanned + i;
+                    let line = &self.pending[consumed..end];
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    self.position += (end + 1 - consumed) as i64;
+                    let line = String::from_utf8_lossy(line).into_owned();
+                    records.push(record(&self.partition, &self.topic, self.position, line));
+                    consumed = end + 1;
+                    scanned = consumed;
+                }
+                None => {
+                    scanned = self.pending.len();
+                    let n = file.read(&mut chunk)?;
+                    if n == 0 {
+                        break; // a partial last line waits for its newline
+                    }
+                    self.pending.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+        self.pending.drain(..consumed);
+        Ok(records)
+    }
+
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        self.file = None;
+        Ok(())
+    }
+}
+
+fn record(partition: &OffsetMap, topic: &str, position: i64, line: String) -> SourceRecord {
+    SourceRecord {
+        source_partition: partition.clone(),
+        source_offset: OffsetMap::from([(POSITION.to_owned(), OffsetValue::Int64(position))]),
+        topic: topic.to_owned(),
+        kafka_partition: None,
+        key_schema: None,
+        key: Value::Null,
+        value_schema: Some(Schema::string()),
+        value: Value::String(line),
+        timestamp: None,
+        headers: Vec::new(),
+    }
+}
+
+export_source!(FileStreamSourceConnector, FileStreamSourceTask);

@@ -1,0 +1,67 @@
+# Every command a developer or CI runs. `make run` and `make test` work on a fresh machine.
+SHELL := bash
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+TOOLS := .tools
+KAFKA_LIB := $(TOOLS)/kafka/lib
+KAFKA_DIR ?= target/kafka
+WASM_CRATES := -p file-stream-source -p file-stream-sink -p chaos
+WASM := --release --target wasm32-wasip2 $(WASM_CRATES)
+PLUGINS := target/plugins
+
+.PHONY: help setup wasm build plugins run test lint fmt doc check kafka-up kafka-down clean-tools
+
+help:
+	@echo "make run     set up, build, start Kafka and a worker with a demo pipeline"
+	@echo "make test    set up, build, run every test (each test binary starts its own Kafka)"
+	@echo "make lint    rustfmt check and clippy with warnings as errors"
+	@echo "make wasm    build the connector components"
+	@echo "make kafka-up / kafka-down   a broker for manual use"
+
+setup: $(KAFKA_LIB)/.done
+	rustup target add wasm32-wasip2
+
+$(KAFKA_LIB)/.done: tools/kafka/pom.xml
+	@command -v java >/dev/null || { echo "Java 17+ is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is required (apt-get install maven)"; exit 1; }
+	rm -rf $(KAFKA_LIB)
+	mvn -q -B -f tools/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(KAFKA_LIB))
+	touch $@
+
+wasm: setup
+	$(CARGO) build $(WASM)
+
+# The shipped plugins, as a worker's plugin.path sees them.
+plugins: wasm
+	mkdir -p $(PLUGINS)
+	cp target/wasm32-wasip2/release/file_stream_source.wasm $(PLUGINS)/file-stream-source.wasm
+	cp target/wasm32-wasip2/release/file_stream_sink.wasm $(PLUGINS)/file-stream-sink.wasm
+
+build: setup
+	$(CARGO) build --release -p wasmconnect-runtime
+
+run: plugins build kafka-up
+	@tools/run-demo.sh $(KAFKA_DIR)
+
+test: wasm build
+	$(CARGO) test --release --workspace --exclude file-stream-source --exclude file-stream-sink --exclude chaos --exclude wasmconnect-guest
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) clippy $(WASM) -p wasmconnect-guest -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p wasmconnect-runtime -p wasmconnect-data
+
+check: lint doc test
+
+kafka-up: setup
+	@tools/kafka/start.sh $(KAFKA_DIR)
+
+kafka-down:
+	@tools/kafka/stop.sh $(KAFKA_DIR)

@@ -1,0 +1,136 @@
+//! Sink connectors and tasks: consume from Kafka, write to an external system.
+
+use crate::sink_bindings::wasmconnect::connector::sink_context;
+use crate::{Config, ConfigDef, ConfigValue, ConnectError, PluginInfo, SinkRecord};
+
+/// The connector level of a sink plugin (`SinkConnector`): one instance per connector.
+///
+/// The worker creates it with `Default` and calls [`start`](Self::start); it lives until
+/// [`stop`](Self::stop). `info`, `config_def` and `validate` are called without an instance.
+/// `topics` / `topics.regex` are handled by the worker.
+pub trait SinkConnector: Default + 'static {
+    /// Who this plugin is.
+    fn info() -> PluginInfo;
+
+    /// The configuration definition (`Connector.config()`).
+    fn config_def() -> ConfigDef;
+
+    /// Validates a configuration; by default checks it against [`config_def`](Self::config_def)
+    /// (required keys, types, validators).
+    fn validate(config: &Config) -> Vec<ConfigValue> {
+        Self::config_def().validate(config)
+    }
+
+    /// Starts the connector with its configuration.
+    fn start(&mut self, config: Config) -> Result<(), ConnectError>;
+
+    /// At most `max_tasks` task configurations; one task is started per entry.
+    fn task_configs(&self, max_tasks: u32) -> Result<Vec<Config>, ConnectError>;
+
+    /// Stops the connector.
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+}
+
+/// A sink task (`SinkTask`). Each task runs in its own sandbox.
+pub trait SinkTask: Sized + 'static {
+    /// Starts a task with one of the configurations from `task_configs`.
+    fn start(config: Config) -> Result<Self, ConnectError>;
+
+    /// These partitions are now assigned to the task.
+    fn open(&mut self, partitions: &[TopicPartition]) -> Result<(), ConnectError> {
+        let _ = partitions;
+        Ok(())
+    }
+
+    /// Delivers records. A [`ConnectError::Retriable`] makes the worker deliver the same
+    /// records again.
+    fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), ConnectError>;
+
+    /// Makes everything delivered so far durable (`SinkTask.flush`).
+    fn flush(&mut self, current: &[PartitionOffset]) -> Result<(), ConnectError> {
+        let _ = current;
+        Ok(())
+    }
+
+    /// Which offsets are safe to commit (`SinkTask.preCommit`); `current` holds, per
+    /// partition, the offset after the last record delivered by `put`. By default calls
+    /// [`flush`](Self::flush) and returns `current`.
+    fn pre_commit(
+        &mut self,
+        current: &[PartitionOffset],
+    ) -> Result<Vec<PartitionOffset>, ConnectError> {
+        self.flush(current)?;
+        Ok(current.to_vec())
+    }
+
+    /// These partitions are no longer assigned to the task.
+    fn close(&mut self, partitions: &[TopicPartition]) -> Result<(), ConnectError> {
+        let _ = partitions;
+        Ok(())
+    }
+
+    /// Stops the task; nothing else is called afterwards.
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+}
+
+/// A Kafka topic partition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+}
+
+/// A position in a topic partition: the offset of the next record to read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartitionOffset {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// Offset of the next record.
+    pub offset: i64,
+}
+
+/// What a sink task may ask of the worker (`SinkTaskContext`). Sink tasks only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SinkContext;
+
+impl SinkContext {
+    /// Stops fetching from these partitions until [`resume`](Self::resume).
+    pub fn pause(&self, partitions: &[TopicPartition]) {
+        sink_context::pause(&crate::glue::partitions_to_wit(partitions));
+    }
+
+    /// Fetches again from these paused partitions.
+    pub fn resume(&self, partitions: &[TopicPartition]) {
+        sink_context::resume(&crate::glue::partitions_to_wit(partitions));
+    }
+
+    /// Rewinds: the next records delivered for these partitions start at these offsets.
+    pub fn reset_offsets(&self, offsets: &[PartitionOffset]) {
+        sink_context::reset_offsets(&crate::glue::offsets_to_wit(offsets));
+    }
+
+    /// Asks for `pre_commit` and an offset commit as soon as possible.
+    pub fn request_commit(&self) {
+        sink_context::request_commit();
+    }
+
+    /// Reports a record the task could not process (`ErrantRecordReporter`). It must come
+    /// from the current or an earlier `put`. With `errors.tolerance=none` the task then
+    /// fails; with `all` it is logged and, if configured, sent to the dead letter queue.
+    pub fn report(&self, record: &SinkRecord, error: &str) {
+        let position = crate::glue::wit::PartitionOffset {
+            topic: record.topic.clone(),
+            partition: record.kafka_partition,
+            offset: record.kafka_offset,
+        };
+        sink_context::report(&position, error);
+    }
+}

@@ -1,0 +1,115 @@
+//! Source connectors and tasks: read from an external system, produce to Kafka.
+
+use crate::source_bindings::wasmconnect::connector::offset_reader;
+use crate::{Config, ConfigDef, ConfigValue, ConnectError, OffsetMap, PluginInfo, SourceRecord};
+
+/// The connector level of a source plugin (`SourceConnector`): one instance per connector.
+///
+/// The worker creates it with `Default` and calls [`start`](Self::start); it lives until
+/// [`stop`](Self::stop). `info`, `config_def` and `validate` are called without an instance.
+pub trait SourceConnector: Default + 'static {
+    /// Who this plugin is.
+    fn info() -> PluginInfo;
+
+    /// The configuration definition (`Connector.config()`).
+    fn config_def() -> ConfigDef;
+
+    /// Validates a configuration; by default checks it against [`config_def`](Self::config_def)
+    /// (required keys, types, validators).
+    fn validate(config: &Config) -> Vec<ConfigValue> {
+        Self::config_def().validate(config)
+    }
+
+    /// Starts the connector with its configuration.
+    fn start(&mut self, config: Config) -> Result<(), ConnectError>;
+
+    /// At most `max_tasks` task configurations; one task is started per entry.
+    fn task_configs(&self, max_tasks: u32) -> Result<Vec<Config>, ConnectError>;
+
+    /// Stops the connector.
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+}
+
+/// A source task (`SourceTask`). Each task runs in its own sandbox.
+pub trait SourceTask: Sized + 'static {
+    /// Whether the worker should call [`commit_record`](Self::commit_record) for every
+    /// written record. Off by default, so the SDK does not keep polled records around.
+    const COMMIT_RECORD: bool = false;
+
+    /// Starts a task with one of the configurations from `task_configs`. Read committed
+    /// offsets with [`OffsetReader`] here to resume where the last run stopped.
+    fn start(config: Config) -> Result<Self, ConnectError>;
+
+    /// The next records; empty when there are none yet. Never block or sleep: the call has
+    /// a deadline, and the worker waits briefly before polling again after an empty result.
+    fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError>;
+
+    /// Offsets of all records returned so far were committed (`SourceTask.commit`).
+    fn commit(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    /// `record` was written to Kafka at `metadata`, or dropped by a transform (`None`).
+    /// Called only when [`COMMIT_RECORD`](Self::COMMIT_RECORD) is true.
+    fn commit_record(
+        &mut self,
+        record: &SourceRecord,
+        metadata: Option<&RecordMetadata>,
+    ) -> Result<(), ConnectError> {
+        let _ = (record, metadata);
+        Ok(())
+    }
+
+    /// Stops the task; nothing else is called afterwards.
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+}
+
+/// Where a source record was written (`RecordMetadata`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RecordMetadata {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// Offset in the partition.
+    pub offset: i64,
+    /// Timestamp in milliseconds since the epoch, if any.
+    pub timestamp: Option<i64>,
+}
+
+/// Reads the committed source offsets of this connector (`OffsetStorageReader`). Source
+/// tasks only.
+///
+/// ```no_run
+/// use wasmconnect_guest::{OffsetMap, OffsetReader, OffsetValue};
+/// let partition = OffsetMap::from([("filename".into(), OffsetValue::String("/in".into()))]);
+/// let position = match OffsetReader.offset(&partition).and_then(|o| o.get("position").cloned()) {
+///     Some(OffsetValue::Int64(p)) => p,
+///     _ => 0,
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OffsetReader;
+
+impl OffsetReader {
+    /// The last committed offset of each partition, in the same order; `None` where nothing
+    /// was committed yet.
+    pub fn offsets(&self, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {
+        let wit: Vec<_> = partitions.iter().map(crate::glue::offset_map_to_wit).collect();
+        offset_reader::offsets(&wit)
+            .into_iter()
+            .map(|o| o.map(crate::glue::offset_map_from_wit))
+            .collect()
+    }
+
+    /// The last committed offset of one partition.
+    pub fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap> {
+        self.offsets(std::slice::from_ref(partition))
+            .pop()
+            .flatten()
+    }
+}

@@ -1,0 +1,239 @@
+//! `WorkerConfig`: the worker properties file (`connect-standalone.properties`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Props;
+use super::def::{ConfigDef, ConfigErrors, ConfigType as T, ParsedConfig, Validator as V};
+
+const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
+const KEY_CONVERTER: &str = "key.converter";
+const VALUE_CONVERTER: &str = "value.converter";
+const OFFSET_STORAGE_FILE_FILENAME: &str = "offset.storage.file.filename";
+const OFFSET_FLUSH_INTERVAL_MS: &str = "offset.flush.interval.ms";
+const OFFSET_FLUSH_TIMEOUT_MS: &str = "offset.flush.timeout.ms";
+const PLUGIN_PATH: &str = "plugin.path";
+const LISTENERS: &str = "listeners";
+const TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: &str = "task.shutdown.graceful.timeout.ms";
+const WASM_MEMORY_MAX_BYTES: &str = "wasm.memory.max.bytes";
+const WASM_CALL_TIMEOUT_MS: &str = "wasm.call.timeout.ms";
+const WASM_INSTANCES_MAX: &str = "wasm.instances.max";
+const PLUGIN_UPLOAD_MAX_BYTES: &str = "plugin.upload.max.bytes";
+
+/// The worker's config table: Kafka Connect 4.1's names and defaults (`WorkerConfig`,
+/// `StandaloneConfig`), then wasmconnect's own `wasm.*` and `plugin.upload.*` keys.
+pub fn worker_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(BOOTSTRAP_SERVERS, T::List, "localhost:9092", V::None,
+            "A list of host/port pairs used to establish the initial connection to the Kafka cluster.")
+        .required(KEY_CONVERTER, T::Class, V::NonEmpty,
+            "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the keys in messages written to or read from Kafka.")
+        .required(VALUE_CONVERTER, T::Class, V::NonEmpty,
+            "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the values in messages written to or read from Kafka.")
+        .optional(OFFSET_STORAGE_FILE_FILENAME, T::String,
+            "File to store source connector offsets (standalone mode).")
+        .define(OFFSET_FLUSH_INTERVAL_MS, T::Long, "60000", V::AtLeast(0),
+            "Interval at which to try committing offsets for tasks.")
+        .define(OFFSET_FLUSH_TIMEOUT_MS, T::Long, "5000", V::AtLeast(0),
+            "Maximum number of milliseconds to wait for records to flush and partition offset data to be committed to offset storage before cancelling the process and restoring the offset data to be committed in a future attempt.")
+        .optional(PLUGIN_PATH, T::List,
+            "List of paths separated by commas (,) that contain plugins (connectors, converters, transformations); here, folders of .wasm components.")
+        .define(LISTENERS, T::List, "http://:8083", V::None,
+            "List of comma-separated URIs the REST API will listen on. Leave hostname empty to bind to all interfaces.")
+        .define(TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS, T::Long, "5000", V::AtLeast(0),
+            "Amount of time to wait for tasks to shutdown gracefully. This is the total amount of time, not per task.")
+        .define(WASM_MEMORY_MAX_BYTES, T::Long, "268435456", V::AtLeast(65536),
+            "Most linear memory one task instance may grow to, in bytes; a task that needs more fails.")
+        .define(WASM_CALL_TIMEOUT_MS, T::Long, "30000", V::AtLeast(1),
+            "Longest one guest call (poll, put, flush, …) may run before the task fails.")
+        .define(WASM_INSTANCES_MAX, T::Int, "1000", V::AtLeast(1),
+            "Most component instances (connectors plus tasks) the worker runs at once.")
+        .define(PLUGIN_UPLOAD_MAX_BYTES, T::Long, "67108864", V::AtLeast(0),
+            "Largest plugin component accepted over REST, in bytes.")
+}
+
+/// The worker's configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerConfig {
+    /// `bootstrap.servers`, as `host:port` entries.
+    pub bootstrap_servers: Vec<String>,
+    /// `key.converter` class (required, as in Connect).
+    pub key_converter: String,
+    /// `key.converter.*` settings, prefix removed (e.g. `schemas.enable`).
+    pub key_converter_props: Props,
+    /// `value.converter` class (required, as in Connect).
+    pub value_converter: String,
+    /// `value.converter.*` settings, prefix removed.
+    pub value_converter_props: Props,
+    /// `offset.storage.file.filename`; always set in standalone mode.
+    pub offset_storage_file: Option<PathBuf>,
+    /// `offset.flush.interval.ms`.
+    pub offset_flush_interval: Duration,
+    /// `offset.flush.timeout.ms`.
+    pub offset_flush_timeout: Duration,
+    /// `plugin.path` folders.
+    pub plugin_path: Vec<PathBuf>,
+    /// `listeners` URIs, e.g. `http://:8083`.
+    pub listeners: Vec<String>,
+    /// `task.shutdown.graceful.timeout.ms`: total time, not per task.
+    pub task_shutdown_graceful_timeout: Duration,
+    /// `wasm.memory.max.bytes`: per task instance.
+    pub wasm_memory_max_bytes: u64,
+    /// `wasm.call.timeout.ms`: per guest call.
+    pub wasm_call_timeout: Duration,
+    /// `wasm.instances.max`: per worker.
+    pub wasm_instances_max: u32,
+    /// `plugin.upload.max.bytes`.
+    pub plugin_upload_max_bytes: u64,
+    /// Every property given, unknown keys included (`producer.*`, `consumer.*`, …).
+    pub props: Props,
+}
+
+impl WorkerConfig {
+    /// Parses a worker config, reporting every problem.
+    pub fn from_props(props: &Props) -> Result<Self, ConfigErrors> {
+        let v = worker_def().parse(props)?;
+        Ok(Self::from_parsed(&v))
+    }
+
+    /// Parses a standalone worker config: like [`Self::from_props`], and
+    /// `offset.storage.file.filename` is required.
+    pub fn standalone(props: &Props) -> Result<Self, ConfigErrors> {
+        let mut errors = Vec::new();
+        if props
+            .get(OFFSET_STORAGE_FILE_FILENAME)
+            .is_none_or(|f| f.trim().is_empty())
+        {
+            errors.push((
+                OFFSET_STORAGE_FILE_FILENAME.to_owned(),
+                format!("Missing required configuration \"{OFFSET_STORAGE_FILE_FILENAME}\" which has no default value."),
+            ));
+        }
+        match (worker_def().parse(props), errors.is_empty()) {
+            (Ok(v), true) => Ok(Self::from_parsed(&v)),
+            (Ok(_), false) => Err(ConfigErrors(errors)),
+            (Err(mut e), _) => {
+                e.0.extend(errors);
+                Err(e)
+            }
+        }
+    }
+
+    /// `bootstrap.servers` joined with commas, as the Kafka clients take it.
+    pub fn bootstrap(&self) -> String {
+        self.bootstrap_servers.join(",")
+    }
+
+    fn from_parsed(v: &ParsedConfig) -> Self {
+        let ms = |k| Duration::from_millis(v.long(k).unwrap_or(0).max(0) as u64);
+        Self {
+            bootstrap_servers: v.list(BOOTSTRAP_SERVERS),
+            key_converter: v.string(KEY_CONVERTER).unwrap_or_default(),
+            key_converter_props: v.with_prefix("key.converter."),
+            value_converter: v.string(VALUE_CONVERTER).unwrap_or_default(),
+            value_converter_props: v.with_prefix("value.converter."),
+            offset_storage_file: v
+                .string(OFFSET_STORAGE_FILE_FILENAME)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+            offset_flush_interval: ms(OFFSET_FLUSH_INTERVAL_MS),
+            offset_flush_timeout: ms(OFFSET_FLUSH_TIMEOUT_MS),
+            plugin_path: v.list(PLUGIN_PATH).into_iter().map(PathBuf::from).collect(),
+            listeners: v.list(LISTENERS),
+            task_shutdown_graceful_timeout: ms(TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS),
+            wasm_memory_max_bytes: v.long(WASM_MEMORY_MAX_BYTES).unwrap_or(0) as u64,
+            wasm_call_timeout: ms(WASM_CALL_TIMEOUT_MS),
+            wasm_instances_max: v.int(WASM_INSTANCES_MAX).unwrap_or(1) as u32,
+            plugin_upload_max_bytes: v.long(PLUGIN_UPLOAD_MAX_BYTES).unwrap_or(0) as u64,
+            props: v.props().clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Props {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// Defaults checked against Kafka Connect 4.1.1's `StandaloneConfig` (printed from the
+    /// jars): bootstrap.servers [localhost:9092], offset.flush.interval.ms 60000,
+    /// offset.flush.timeout.ms 5000, plugin.path null, listeners [http://:8083],
+    /// task.shutdown.graceful.timeout.ms 5000; key/value.converter have no default.
+    #[test]
+    fn defaults_match_connect() {
+        let c = WorkerConfig::standalone(&props(&[
+            (
+                "key.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            ("key.converter.schemas.enable", "false"),
+            ("offset.storage.file.filename", "/tmp/connect.offsets"),
+            ("producer.linger.ms", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(c.bootstrap_servers, vec!["localhost:9092"]);
+        assert_eq!(c.bootstrap(), "localhost:9092");
+        assert_eq!(c.offset_flush_interval, Duration::from_millis(60000));
+        assert_eq!(c.offset_flush_timeout, Duration::from_millis(5000));
+        assert!(c.plugin_path.is_empty());
+        assert_eq!(c.listeners, vec!["http://:8083"]);
+        assert_eq!(
+            c.task_shutdown_graceful_timeout,
+            Duration::from_millis(5000)
+        );
+        assert_eq!(c.wasm_memory_max_bytes, 256 * 1024 * 1024);
+        assert_eq!(c.wasm_call_timeout, Duration::from_secs(30));
+        assert_eq!(c.wasm_instances_max, 1000);
+        assert_eq!(c.plugin_upload_max_bytes, 64 * 1024 * 1024);
+        assert_eq!(
+            c.offset_storage_file,
+            Some(PathBuf::from("/tmp/connect.offsets"))
+        );
+        assert_eq!(c.key_converter_props, props(&[("schemas.enable", "false")]));
+        assert!(c.value_converter_props.is_empty());
+        assert_eq!(c.props["producer.linger.ms"], "5");
+    }
+
+    #[test]
+    fn standalone_reports_all_missing_keys() {
+        let err =
+            WorkerConfig::standalone(&props(&[("bootstrap.servers", "a:1, b:2")])).unwrap_err();
+        let keys: Vec<_> = err.0.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "key.converter",
+                "value.converter",
+                "offset.storage.file.filename"
+            ]
+        );
+        assert_eq!(
+            err.0[0].1,
+            "Missing required configuration \"key.converter\" which has no default value."
+        );
+        let ok = WorkerConfig::from_props(&props(&[
+            ("bootstrap.servers", "a:1, b:2"),
+            ("key.converter", "k"),
+            ("value.converter", "v"),
+            ("plugin.path", "/a,/b"),
+        ]))
+        .unwrap();
+        assert_eq!(ok.bootstrap(), "a:1,b:2");
+        assert_eq!(
+            ok.plugin_path,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert_eq!(ok.offset_storage_file, None);
+    }
+}

@@ -1,0 +1,141 @@
+//! `Consumer`: fetches records for sink tasks from partitions the worker assigns.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rskafka::client::error::{Error as ClientError, ProtocolError};
+use rskafka::client::partition::{OffsetAt, UnknownTopicHandling};
+
+use super::cluster::Cluster;
+use super::{KafkaError, TopicPartition};
+
+/// A record read from Kafka.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchedRecord {
+    /// Offset in its partition.
+    pub offset: i64,
+    /// Key bytes.
+    pub key: Option<Vec<u8>>,
+    /// Value bytes; `None` for a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// Headers, sorted by name (rskafka keeps one value per name).
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Record timestamp, ms since the epoch.
+    pub timestamp_ms: i64,
+}
+
+/// Reads partitions by explicit offset; it has no group membership (the herder assigns
+/// partitions) and commits nothing (see [`super::GroupOffsets`]). All methods take `&self`.
+#[derive(Debug)]
+pub struct Consumer {
+    cluster: Arc<Cluster>,
+}
+
+impl Consumer {
+    /// Connects to `bootstrap_servers` (comma separated `host:port`); `timeout` bounds the
+    /// connection and each later request.
+    pub async fn connect(bootstrap_servers: &str, timeout: Duration) -> Result<Self, KafkaError> {
+        Ok(Self {
+            cluster: Arc::new(Cluster::connect(bootstrap_servers, timeout).await?),
+        })
+    }
+
+    /// The partitions of `topic`, sorted, from fresh metadata.
+    pub async fn partitions(&self, topic: &str) -> Result<Vec<i32>, KafkaError> {
+        self.cluster
+            .lookup_partitions(topic)
+            .await?
+            .ok_or_else(|| KafkaError::UnknownTopic(topic.to_owned()))
+    }
+
+    /// Records of `topic`-`partition` from `offset` on, at most about `max_bytes` (at least one record is
+    /// returned if any exists), waiting up to `max_wait_ms` for data; plus the partition's
+    /// high watermark. An empty result means no new data.
+    ///
+    /// Returns [`KafkaError::OffsetOutOfRange`] if `offset` is outside the log, so the caller
+    /// can reset it per `auto.offset.reset` (Connect's sinks default to earliest).
+    pub async fn fetch(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        max_bytes: i32,
+        max_wait_ms: i32,
+    ) -> Result<(Vec<FetchedRecord>, i64), KafkaError> {
+        let tp: TopicPartition = (topic.to_owned(), partition);
+        let client = self
+            .cluster
+            .partition(&tp, UnknownTopicHandling::Error)
+            .await?;
+        let request = client.fetch_records(offset, 1..max_bytes.max(2), max_wait_ms);
+        let limit = self.cluster.timeout + Duration::from_millis(max_wait_ms.max(0) as u64);
+        let result =
+            tokio::time::timeout(limit, request)
+                .await
+                .map_err(|_| KafkaError::Timeout {
+                    op: "fetch",
+                    after: limit,
+                })?;
+        match result {
+            Ok((records, high_watermark)) => {
+                let records = records
+                    .into_iter()
+                    .map(|r| FetchedRecord {
+                        offset: r.offset,
+                        key: r.record.key,
+                        value: r.record.value,
+                        headers: r.record.headers.into_iter().collect(),
+                        timestamp_ms: r.record.timestamp.timestamp_millis(),
+                    })
+                    .collect();
+                Ok((records, high_watermark))
+            }
+            Err(ClientError::ServerError {
+                protocol_error: ProtocolError::OffsetOutOfRange,
+                ..
+            }) => Err(KafkaError::OffsetOutOfRange {
+                topic: topic.to_owned(),
+                partition,
+                offset,
+            }),
+            Err(e) => {
+                self.cluster.invalidate(topic);
+                Err(KafkaError::client(
+                    "fetch",
+                    format!("{topic}-{partition}"),
+                    e,
+                ))
+            }
+        }
+    }
+
+    /// The log start offset of `topic`-`partition` (the first offset still kept).
+    pub async fn earliest_offset(&self, topic: &str, partition: i32) -> Result<i64, KafkaError> {
+        self.offset_at(topic, partition, OffsetAt::Earliest).await
+    }
+
+    /// The log end offset of `topic`-`partition` (the offset the next record will get).
+    pub async fn latest_offset(&self, topic: &str, partition: i32) -> Result<i64, KafkaError> {
+        self.offset_at(topic, partition, OffsetAt::Latest).await
+    }
+
+    async fn offset_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        at: OffsetAt,
+    ) -> Result<i64, KafkaError> {
+        let tp: TopicPartition = (topic.to_owned(), partition);
+        let client = self
+            .cluster
+            .partition(&tp, UnknownTopicHandling::Error)
+            .await?;
+        tokio::time::timeout(self.cluster.timeout, client.get_offset(at))
+            .await
+            .map_err(|_| KafkaError::Timeout {
+                op: "list offsets",
+                after: self.cluster.timeout,
+            })?
+            .map_err(|e| KafkaError::client("list offsets", format!("{topic}-{partition}"), e))
+    }
+}

@@ -1,0 +1,176 @@
+//! The per-Store state and the host imports a connector sees.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmconnect_data::{OffsetMap, OffsetValue};
+use wasmtime::StoreLimits;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::{plugin, sink, source, types};
+
+/// Answers `offset-reader.offsets` for one connector (standalone: the offsets file).
+pub trait OffsetReader: Send + Sync + std::fmt::Debug {
+    /// The committed source offset of each partition of `connector`, in order.
+    fn offsets(&self, connector: &str, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>>;
+}
+
+/// A topic partition, as the worker names it.
+pub type TopicPartition = (String, i32);
+
+/// What a guest asked of the worker during its last calls; the worker drains it.
+#[derive(Debug, Default)]
+pub struct Requests {
+    /// `connector-context.request-task-reconfiguration` was called.
+    pub reconfigure: bool,
+    /// `connector-context.raise-error` messages.
+    pub errors: Vec<String>,
+    /// `sink-context.pause` partitions.
+    pub pause: Vec<TopicPartition>,
+    /// `sink-context.resume` partitions.
+    pub resume: Vec<TopicPartition>,
+    /// `sink-context.reset-offsets`.
+    pub reset: Vec<(TopicPartition, i64)>,
+    /// `sink-context.request-commit` was called.
+    pub commit: bool,
+    /// `sink-context.report`: (partition, offset, error).
+    pub reported: Vec<(TopicPartition, i64, String)>,
+}
+
+/// The data of one Store: one connector or one task instance.
+pub(crate) struct HostState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) limits: StoreLimits,
+    pub(crate) connector: Arc<str>,
+    pub(crate) offsets: Option<Arc<dyn OffsetReader>>,
+    pub(crate) requests: Requests,
+    /// When the current guest call started, for the epoch deadline.
+    pub(crate) call_started: Instant,
+    pub(crate) call_timeout: Duration,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl plugin::wasmconnect::connector::log::Host for HostState {
+    fn log(&mut self, level: types::LogLevel, message: String) {
+        let connector = &*self.connector;
+        match level {
+            types::LogLevel::Trace => {
+                tracing::trace!(target: "wasmconnect::guest", connector, "{message}")
+            }
+            types::LogLevel::Debug => {
+                tracing::debug!(target: "wasmconnect::guest", connector, "{message}")
+            }
+            types::LogLevel::Info => {
+                tracing::info!(target: "wasmconnect::guest", connector, "{message}")
+            }
+            types::LogLevel::Warn => {
+                tracing::warn!(target: "wasmconnect::guest", connector, "{message}")
+            }
+            types::LogLevel::Error => {
+                tracing::error!(target: "wasmconnect::guest", connector, "{message}")
+            }
+        }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl plugin::wasmconnect::connector::connector_context::Host for HostState {
+    fn request_task_reconfiguration(&mut self) {
+        self.requests.reconfigure = true;
+    }
+
+    fn raise_error(&mut self, message: String) {
+        self.requests.errors.push(message);
+    }
+}
+
+impl source::wasmconnect::connector::offset_reader::Host for HostState {
+    fn offsets(&mut self, partitions: Vec<types::OffsetMap>) -> Vec<Option<types::OffsetMap>> {
+        let Some(reader) = &self.offsets else {
+            return vec![None; partitions.len()];
+        };
+        let wanted: Vec<OffsetMap> = partitions.into_iter().map(offset_map_from_wit).collect();
+        reader
+            .offsets(&self.connector, &wanted)
+            .into_iter()
+            .map(|o| o.map(offset_map_to_wit))
+            .collect()
+    }
+}
+
+impl sink::wasmconnect::connector::sink_context::Host for HostState {
+    fn pause(&mut self, partitions: Vec<types::TopicPartition>) {
+        self.requests
+            .pause
+            .extend(partitions.into_iter().map(|tp| (tp.topic, tp.partition)));
+    }
+
+    fn resume(&mut self, partitions: Vec<types::TopicPartition>) {
+        self.requests
+            .resume
+            .extend(partitions.into_iter().map(|tp| (tp.topic, tp.partition)));
+    }
+
+    fn reset_offsets(&mut self, offsets: Vec<types::PartitionOffset>) {
+        self.requests.reset.extend(
+            offsets
+                .into_iter()
+                .map(|po| ((po.topic, po.partition), po.offset)),
+        );
+    }
+
+    fn request_commit(&mut self) {
+        self.requests.commit = true;
+    }
+
+    fn report(&mut self, record: types::PartitionOffset, error: String) {
+        self.requests
+            .reported
+            .push(((record.topic, record.partition), record.offset, error));
+    }
+}
+
+/// WIT offset map to the data model's.
+pub(crate) fn offset_map_from_wit(map: types::OffsetMap) -> OffsetMap {
+    map.into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                types::OffsetValue::Null => OffsetValue::Null,
+                types::OffsetValue::Boolean(b) => OffsetValue::Boolean(b),
+                types::OffsetValue::Int64(i) => OffsetValue::Int64(i),
+                types::OffsetValue::Float64(f) => OffsetValue::Float64(f),
+                types::OffsetValue::String(s) => OffsetValue::String(s),
+                types::OffsetValue::Bytes(b) => OffsetValue::Bytes(b),
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+/// The data model's offset map to WIT's.
+pub(crate) fn offset_map_to_wit(map: OffsetMap) -> types::OffsetMap {
+    map.into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                OffsetValue::Null => types::OffsetValue::Null,
+                OffsetValue::Boolean(b) => types::OffsetValue::Boolean(b),
+                OffsetValue::Int64(i) => types::OffsetValue::Int64(i),
+                OffsetValue::Float64(f) => types::OffsetValue::Float64(f),
+                OffsetValue::String(s) => types::OffsetValue::String(s),
+                OffsetValue::Bytes(b) => types::OffsetValue::Bytes(b),
+            };
+            (k, v)
+        })
+        .collect()
+}

@@ -1,0 +1,453 @@
+//! Live instances: the connector level and the two task kinds. Each owns its `Store`; a
+//! trap poisons it, so after any `SandboxError::Trap` the instance must be dropped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+use super::bindings::{plugin, sink, source, types};
+use super::host::{HostState, offset_map_from_wit};
+use super::{
+    ConfigValue, Limits, OffsetReader, Plugin, PluginKind, Requests, Sandbox,
+    SandboxError, begin_call, config_to_wit,
+};
+
+type Props = BTreeMap<String, String>;
+
+fn guest<T>(r: Result<T, types::ConnectError>) -> Result<T, SandboxError> {
+    r.map_err(|e| SandboxError::Guest(e.into()))
+}
+
+/// The connector-level instance of a plugin (`Connector`).
+pub struct ConnectorInstance {
+    store: Store<HostState>,
+    bindings: plugin::Plugin,
+}
+
+impl std::fmt::Debug for ConnectorInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorInstance").finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Instantiates the connector level of `plugin` for connector `name`.
+    pub async fn connector(
+        &self,
+        plugin: &Plugin,
+        name: &str,
+        limits: &Limits,
+    ) -> Result<ConnectorInstance, SandboxError> {
+        let mut store = self.store(limits, name.into(), None)?;
+        let pre = plugin::PluginPre::new(plugin.pre.clone())
+            .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
+        begin_call(&mut store);
+        let bindings = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        Ok(ConnectorInstance { store, bindings })
+    }
+
+    /// Instantiates and constructs one source task of `plugin`.
+    pub async fn source_task(
+        &self,
+        plugin: &Plugin,
+        connector: &str,
+        limits: &Limits,
+        offsets: Arc<dyn OffsetReader>,
+    ) -> Result<SourceTaskInstance, SandboxError> {
+        if plugin.kind != PluginKind::Source {
+            return Err(SandboxError::NotAPlugin(format!("{} is not a source", plugin.class_name)));
+        }
+        let mut store = self.store(limits, connector.into(), Some(offsets))?;
+        let pre = source::SourceConnectorPre::new(plugin.pre.clone())
+            .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
+        begin_call(&mut store);
+        let bindings = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        begin_call(&mut store);
+        let task = bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_constructor(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        Ok(SourceTaskInstance {
+            store,
+            bindings,
+            task,
+            poll_seq: 0,
+        })
+    }
+
+    /// Instantiates and constructs one sink task of `plugin`.
+    pub async fn sink_task(
+        &self,
+        plugin: &Plugin,
+        connector: &str,
+        limits: &Limits,
+    ) -> Result<SinkTaskInstance, SandboxError> {
+        if plugin.kind != PluginKind::Sink {
+            return Err(SandboxError::NotAPlugin(format!("{} is not a sink", plugin.class_name)));
+        }
+        let mut store = self.store(limits, connector.into(), None)?;
+        let pre = sink::SinkConnectorPre::new(plugin.pre.clone())
+            .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
+        begin_call(&mut store);
+        let bindings = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        begin_call(&mut store);
+        let task = bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_constructor(&mut store)
+            .await
+            .map_err(SandboxError::trap)?;
+        Ok(SinkTaskInstance {
+            store,
+            bindings,
+            task,
+        })
+    }
+}
+
+impl ConnectorInstance {
+    /// `connector.validate`.
+    pub async fn validate(&mut self, config: &Props) -> Result<Vec<ConfigValue>, SandboxError> {
+        begin_call(&mut self.store);
+        let values = self
+            .bindings
+            .wasmconnect_connector_connector()
+            .call_validate(&mut self.store, &config_to_wit(config))
+            .await
+            .map_err(SandboxError::trap)?;
+        Ok(values
+            .into_iter()
+            .map(|v| ConfigValue {
+                name: v.name,
+                value: v.value,
+                recommended_values: v.recommended_values,
+                errors: v.errors,
+                visible: v.visible,
+            })
+            .collect())
+    }
+
+    /// `connector.start`.
+    pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_connector()
+            .call_start(&mut self.store, &config_to_wit(config))
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `connector.task-configs`.
+    pub async fn task_configs(&mut self, max_tasks: u32) -> Result<Vec<Props>, SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_connector()
+            .call_task_configs(&mut self.store, max_tasks)
+            .await
+            .map_err(SandboxError::trap)?;
+        let configs = guest(r)?;
+        if configs.len() > max_tasks as usize {
+            return Err(SandboxError::Contract(format!(
+                "task-configs returned {} configs for tasks.max={max_tasks}",
+                configs.len()
+            )));
+        }
+        Ok(configs
+            .into_iter()
+            .map(|c| c.into_iter().collect())
+            .collect())
+    }
+
+    /// `connector.stop`.
+    pub async fn stop(&mut self) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_connector()
+            .call_stop(&mut self.store)
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// What the connector asked of the worker since the last call to this.
+    pub fn take_requests(&mut self) -> Requests {
+        std::mem::take(&mut self.store.data_mut().requests)
+    }
+}
+
+/// One source task instance.
+pub struct SourceTaskInstance {
+    store: Store<HostState>,
+    bindings: source::SourceConnector,
+    task: ResourceAny,
+    poll_seq: u64,
+}
+
+impl std::fmt::Debug for SourceTaskInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceTaskInstance")
+            .field("poll_seq", &self.poll_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Acknowledgement of one polled record, for `commit-records`.
+#[derive(Debug, Clone)]
+pub struct RecordAck {
+    /// The poll it came from.
+    pub poll_seq: u64,
+    /// Its index in that batch.
+    pub index: u32,
+    /// Where it was written: (topic, partition, offset, timestamp); `None` if dropped.
+    pub metadata: Option<(String, i32, i64, Option<i64>)>,
+}
+
+impl SourceTaskInstance {
+    /// `task.start`; returns whether the task wants `commit-records`.
+    pub async fn start(&mut self, config: &Props) -> Result<bool, SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_start(&mut self.store, self.task, &config_to_wit(config))
+            .await
+            .map_err(SandboxError::trap)?;
+        Ok(guest(r)?.commit_record)
+    }
+
+    /// `task.poll`: the encoded batch and its poll sequence number.
+    pub async fn poll(&mut self) -> Result<(u64, Vec<u8>), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_poll(&mut self.store, self.task)
+            .await
+            .map_err(SandboxError::trap)?;
+        let batch = guest(r)?;
+        let seq = self.poll_seq;
+        self.poll_seq += 1;
+        Ok((seq, batch))
+    }
+
+    /// `task.commit`.
+    pub async fn commit(&mut self) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_commit(&mut self.store, self.task)
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `task.commit-records`.
+    pub async fn commit_records(&mut self, acks: Vec<RecordAck>) -> Result<(), SandboxError> {
+        let acks: Vec<types::RecordAck> = acks
+            .into_iter()
+            .map(|a| types::RecordAck {
+                poll_seq: a.poll_seq,
+                index: a.index,
+                metadata: a.metadata.map(|(topic, partition, offset, timestamp)| {
+                    types::RecordMetadata {
+                        topic,
+                        partition,
+                        offset,
+                        timestamp,
+                    }
+                }),
+            })
+            .collect();
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_commit_records(&mut self.store, self.task, &acks)
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `task.stop`, then releases the resource.
+    pub async fn stop(mut self) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_stop(&mut self.store, self.task)
+            .await
+            .map_err(SandboxError::trap)?;
+        begin_call(&mut self.store);
+        self.task
+            .resource_drop_async(&mut self.store)
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// Bytes of linear memory in use, for metrics.
+    pub fn memory_bytes(&self) -> u64 {
+        0
+    }
+
+    /// What the task asked of the worker since the last call to this.
+    pub fn take_requests(&mut self) -> Requests {
+        std::mem::take(&mut self.store.data_mut().requests)
+    }
+}
+
+/// One sink task instance.
+pub struct SinkTaskInstance {
+    store: Store<HostState>,
+    bindings: sink::SinkConnector,
+    task: ResourceAny,
+}
+
+impl std::fmt::Debug for SinkTaskInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkTaskInstance").finish_non_exhaustive()
+    }
+}
+
+fn tps(partitions: &[(String, i32)]) -> Vec<types::TopicPartition> {
+    partitions
+        .iter()
+        .map(|(topic, partition)| types::TopicPartition {
+            topic: topic.clone(),
+            partition: *partition,
+        })
+        .collect()
+}
+
+impl SinkTaskInstance {
+    /// `task.start`.
+    pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_start(&mut self.store, self.task, &config_to_wit(config))
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `task.open`.
+    pub async fn open(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_open(&mut self.store, self.task, &tps(partitions))
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `task.put` with an encoded batch.
+    #[allow(clippy::ptr_arg, reason = "the generated binding takes &Vec<u8>")]
+    pub async fn put(&mut self, batch: &Vec<u8>) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_put(&mut self.store, self.task, batch)
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `task.pre-commit`: offsets safe to commit.
+    pub async fn pre_commit(
+        &mut self,
+        current: &[((String, i32), i64)],
+    ) -> Result<Vec<((String, i32), i64)>, SandboxError> {
+        let current: Vec<types::PartitionOffset> = current
+            .iter()
+            .map(|((topic, partition), offset)| types::PartitionOffset {
+                topic: topic.clone(),
+                partition: *partition,
+                offset: *offset,
+            })
+            .collect();
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_pre_commit(&mut self.store, self.task, &current)
+            .await
+            .map_err(SandboxError::trap)?;
+        Ok(guest(r)?
+            .into_iter()
+            .map(|po| ((po.topic, po.partition), po.offset))
+            .collect())
+    }
+
+    /// `task.close`.
+    pub async fn close(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_close(&mut self.store, self.task, &tps(partitions))
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// `task.stop`, then releases the resource.
+    pub async fn stop(mut self) -> Result<(), SandboxError> {
+        begin_call(&mut self.store);
+        let r = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_stop(&mut self.store, self.task)
+            .await
+            .map_err(SandboxError::trap)?;
+        begin_call(&mut self.store);
+        self.task
+            .resource_drop_async(&mut self.store)
+            .await
+            .map_err(SandboxError::trap)?;
+        guest(r)
+    }
+
+    /// What the task asked of the worker since the last call to this.
+    pub fn take_requests(&mut self) -> Requests {
+        std::mem::take(&mut self.store.data_mut().requests)
+    }
+}
+
+#[allow(dead_code, reason = "kept for offset-reader symmetry")]
+fn _unused(m: types::OffsetMap) -> wasmconnect_data::OffsetMap {
+    offset_map_from_wit(m)
+}

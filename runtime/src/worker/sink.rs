@@ -1,0 +1,383 @@
+//! The sink loop.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+use wasmconnect_data::{Header, Schema, SinkRecord, TimestampType, Value, batch};
+
+use super::{Backoff, State, Status, TaskContext};
+use crate::kafka::FetchedRecord;
+use crate::sandbox::{ConnectError, SandboxError, SinkTaskInstance, TopicPartition};
+
+/// Bytes asked per partition per fetch.
+const FETCH_MAX_BYTES: i32 = 4 << 20;
+/// How long a fetch waits for data at the broker.
+const FETCH_MAX_WAIT_MS: i32 = 200;
+
+/// Runs one sink task until it is stopped or fails.
+pub async fn run_sink(ctx: TaskContext) {
+    let span = tracing::info_span!("task", connector = %ctx.id.connector, task = ctx.id.task);
+    async move {
+        let mut ctx = ctx;
+        let mut task = match ctx
+            .sandbox
+            .sink_task(&ctx.plugin, &ctx.id.connector, &ctx.limits)
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => return ctx.fail(&format!("cannot instantiate task: {e}"), &e.trace()),
+        };
+        if let Err(e) = task.start(&ctx.task_config).await {
+            return ctx.fail(&format!("task start failed: {e}"), &e.trace());
+        }
+        ctx.set(Status::new(State::Running));
+        tracing::info!("sink task started");
+        let mut sink = SinkState::default();
+        match sink_loop(&mut ctx, &mut task, &mut sink).await {
+            Ok(()) => {
+                if let Err(e) = commit(&ctx, &mut task, &mut sink).await {
+                    tracing::warn!(error = %e, "final commit failed");
+                }
+                let assigned: Vec<_> = sink.positions.keys().cloned().collect();
+                if let Err(e) = task.close(&assigned).await {
+                    tracing::warn!(error = %e, "task close failed");
+                }
+                if let Err(e) = task.stop().await {
+                    tracing::warn!(error = %e, "task stop failed");
+                }
+                tracing::info!("sink task stopped");
+            }
+            Err(e) => ctx.fail(&e.to_string(), &e.trace()),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+#[derive(Debug, Default)]
+struct SinkState {
+    /// Next offset to fetch per assigned partition.
+    positions: BTreeMap<TopicPartition, i64>,
+    /// Offset after the last record delivered by `put`, per partition.
+    delivered: BTreeMap<TopicPartition, i64>,
+    /// Last committed offsets.
+    committed: BTreeMap<TopicPartition, i64>,
+    paused: BTreeSet<TopicPartition>,
+}
+
+fn group(ctx: &TaskContext) -> String {
+    format!("connect-{}", ctx.id.connector)
+}
+
+/// Topics the connector reads: `topics` (comma separated) or matches of `topics.regex`.
+fn topics(ctx: &TaskContext) -> Vec<String> {
+    ctx.connector_config
+        .get("topics")
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn assign(ctx: &mut TaskContext, sink: &mut SinkState) -> Result<(), SandboxError> {
+    let mut backoff = Backoff::new();
+    let mut wanted = Vec::new();
+    for topic in topics(ctx) {
+        loop {
+            match ctx.kafka.consumer.partitions(&topic).await {
+                Ok(ps) if !ps.is_empty() => {
+                    wanted.extend(ps.into_iter().map(|p| (topic.clone(), p)));
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(topic, error = %e, "cannot read topic metadata"),
+            }
+            if ctx.stopping() {
+                return Ok(());
+            }
+            ctx.sleep(backoff.next()).await;
+        }
+    }
+    let group = group(ctx);
+    let committed = loop {
+        match ctx.kafka.groups.fetch(&group, &wanted).await {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!(group, error = %e, "cannot read committed offsets");
+                if ctx.stopping() {
+                    return Ok(());
+                }
+                ctx.sleep(backoff.next()).await;
+            }
+        }
+    };
+    for tp in &wanted {
+        let pos = match committed.get(tp) {
+            Some(&o) if o >= 0 => o,
+            _ => earliest(ctx, tp).await?,
+        };
+        sink.positions.insert(tp.clone(), pos);
+        sink.committed.insert(tp.clone(), pos);
+        tracing::info!(topic = %tp.0, partition = tp.1, offset = pos, "partition assigned");
+    }
+    Ok(())
+}
+
+async fn earliest(ctx: &TaskContext, tp: &TopicPartition) -> Result<i64, SandboxError> {
+    ctx.kafka
+        .consumer
+        .earliest_offset(&tp.0, tp.1)
+        .await
+        .map_err(|e| SandboxError::Guest(ConnectError::Retriable(e.to_string())))
+}
+
+async fn sink_loop(
+    ctx: &mut TaskContext,
+    task: &mut SinkTaskInstance,
+    sink: &mut SinkState,
+) -> Result<(), SandboxError> {
+    assign(ctx, sink).await?;
+    if ctx.stopping() {
+        return Ok(());
+    }
+    let assigned: Vec<_> = sink.positions.keys().cloned().collect();
+    task.open(&assigned).await?;
+    let mut last_commit = Instant::now();
+    let mut backoff = Backoff::new();
+    loop {
+        if ctx.stopping() {
+            return Ok(());
+        }
+        if ctx.control.borrow().paused {
+            commit(ctx, task, sink).await?;
+            if !ctx.wait_runnable().await {
+                return Ok(());
+            }
+        }
+        let fetched = fetch(ctx, sink).await;
+        let mut records = Vec::new();
+        for (tp, batch) in fetched {
+            for r in batch {
+                records.push(convert(ctx, &tp, r)?);
+            }
+        }
+        if !records.is_empty() {
+            let bytes = batch::encode_sink(&records);
+            loop {
+                match task.put(&bytes).await {
+                    Ok(()) => break,
+                    Err(e) if e.is_retriable() => {
+                        tracing::warn!(error = %e, "put failed, redelivering");
+                        ctx.sleep(backoff.next()).await;
+                        if ctx.stopping() {
+                            return Ok(());
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            backoff.reset();
+            for r in &records {
+                let tp = (r.topic.clone(), r.kafka_partition);
+                sink.delivered.insert(tp.clone(), r.kafka_offset + 1);
+                sink.positions.insert(tp, r.kafka_offset + 1);
+            }
+        }
+        let requests = task.take_requests();
+        handle_requests(ctx, sink, requests)?;
+        if last_commit.elapsed() >= ctx.flush_interval {
+            commit(ctx, task, sink).await?;
+            last_commit = Instant::now();
+        }
+    }
+}
+
+fn handle_requests(
+    ctx: &TaskContext,
+    sink: &mut SinkState,
+    requests: crate::sandbox::Requests,
+) -> Result<(), SandboxError> {
+    for tp in requests.pause {
+        sink.paused.insert(tp);
+    }
+    for tp in requests.resume {
+        sink.paused.remove(&tp);
+    }
+    for (tp, offset) in requests.reset {
+        sink.positions.insert(tp, offset);
+    }
+    for ((topic, partition), offset, error) in requests.reported {
+        if !ctx.tolerate_errors {
+            return Err(SandboxError::Guest(ConnectError::Fatal(format!(
+                "errant record {topic}-{partition}@{offset} reported with errors.tolerance=none: {error}"
+            ))));
+        }
+        tracing::warn!(topic, partition, offset, error, "errant record reported");
+    }
+    Ok(())
+}
+
+async fn fetch(
+    ctx: &mut TaskContext,
+    sink: &mut SinkState,
+) -> Vec<(TopicPartition, Vec<FetchedRecord>)> {
+    let wanted: Vec<(TopicPartition, i64)> = sink
+        .positions
+        .iter()
+        .filter(|(tp, _)| !sink.paused.contains(*tp))
+        .map(|(tp, o)| (tp.clone(), *o))
+        .collect();
+    if wanted.is_empty() {
+        ctx.sleep(Duration::from_millis(100)).await;
+        return Vec::new();
+    }
+    let consumer = ctx.kafka.consumer.clone();
+    let futures = wanted.into_iter().map(|(tp, offset)| {
+        let consumer = consumer.clone();
+        async move {
+            let r = consumer
+                .fetch(&tp.0, tp.1, offset, FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS)
+                .await;
+            (tp, offset, r)
+        }
+    });
+    let results = futures_join_all(futures).await;
+    let mut out = Vec::new();
+    let mut any_error = false;
+    for (tp, offset, r) in results {
+        match r {
+            Ok((records, _hwm)) => {
+                let records: Vec<_> = records.into_iter().filter(|r| r.offset >= offset).collect();
+                if !records.is_empty() {
+                    out.push((tp, records));
+                }
+            }
+            Err(e) if e.is_offset_out_of_range() => {
+                if let Ok(o) = ctx.kafka.consumer.earliest_offset(&tp.0, tp.1).await {
+                    tracing::warn!(topic = %tp.0, partition = tp.1, offset, reset = o, "offset out of range, resetting to earliest");
+                    sink.positions.insert(tp, o);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(topic = %tp.0, partition = tp.1, error = %e, "fetch failed");
+                any_error = true;
+            }
+        }
+    }
+    if any_error {
+        ctx.sleep(Duration::from_millis(500)).await;
+    }
+    out
+}
+
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(f);
+    }
+    let mut out = Vec::with_capacity(set.len());
+    // Partitions per task are few; run them concurrently with a simple join.
+    let handles: Vec<_> = set.into_iter().map(Box::pin).collect();
+    for h in handles {
+        out.push(h.await);
+    }
+    out
+}
+
+fn convert(
+    ctx: &TaskContext,
+    tp: &TopicPartition,
+    r: FetchedRecord,
+) -> Result<SinkRecord, SandboxError> {
+    let topic = &tp.0;
+    let key = ctx
+        .key_converter
+        .to_connect(topic, r.key.as_deref())
+        .map_err(|e| {
+            SandboxError::Guest(ConnectError::Fatal(format!(
+                "key converter failed for {topic}-{}@{}: {e}",
+                tp.1, r.offset
+            )))
+        })?;
+    let value = ctx
+        .value_converter
+        .to_connect(topic, r.value.as_deref())
+        .map_err(|e| {
+            SandboxError::Guest(ConnectError::Fatal(format!(
+                "value converter failed for {topic}-{}@{}: {e}",
+                tp.1, r.offset
+            )))
+        })?;
+    let headers = r
+        .headers
+        .into_iter()
+        .map(|(k, v)| Header {
+            key: k,
+            schema: Some(Schema::optional_bytes()),
+            value: Value::Bytes(v),
+        })
+        .collect();
+    Ok(SinkRecord {
+        topic: topic.clone(),
+        kafka_partition: tp.1,
+        kafka_offset: r.offset,
+        key_schema: key.schema,
+        key: key.value,
+        value_schema: value.schema,
+        value: value.value,
+        timestamp: (r.timestamp_ms >= 0).then_some(r.timestamp_ms),
+        timestamp_type: if r.timestamp_ms >= 0 {
+            TimestampType::CreateTime
+        } else {
+            TimestampType::NoTimestampType
+        },
+        headers,
+    })
+}
+
+/// `pre-commit`, then commits what it returned to the group `connect-<name>`.
+async fn commit(
+    ctx: &TaskContext,
+    task: &mut SinkTaskInstance,
+    sink: &mut SinkState,
+) -> Result<(), SandboxError> {
+    if sink.delivered.is_empty() {
+        return Ok(());
+    }
+    let current: Vec<_> = sink
+        .delivered
+        .iter()
+        .map(|(tp, o)| (tp.clone(), *o))
+        .collect();
+    let safe = match task.pre_commit(&current).await {
+        Ok(s) => s,
+        Err(e @ SandboxError::Guest(_)) => {
+            tracing::warn!(error = %e, "pre-commit failed; offsets not committed");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let to_commit: Vec<(TopicPartition, i64)> = safe
+        .into_iter()
+        .filter(|(tp, o)| sink.committed.get(tp).is_none_or(|c| o > c))
+        .collect();
+    if to_commit.is_empty() {
+        return Ok(());
+    }
+    let group = group(ctx);
+    match ctx.kafka.groups.commit(&group, &to_commit).await {
+        Ok(()) => {
+            for (tp, o) in to_commit {
+                tracing::debug!(topic = %tp.0, partition = tp.1, offset = o, "offset committed");
+                sink.committed.insert(tp, o);
+            }
+        }
+        Err(e) => tracing::warn!(group, error = %e, "offset commit failed"),
+    }
+    Ok(())
+}

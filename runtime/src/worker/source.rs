@@ -1,0 +1,248 @@
+//! The source loop.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+use wasmconnect_data::{OffsetMap, SourceRecord, Value, batch};
+
+use super::{Backoff, State, Status, TaskContext};
+use crate::kafka::OutRecord;
+use crate::sandbox::{OffsetReader, RecordAck, SandboxError, SourceTaskInstance};
+
+/// How long to wait before polling again after an empty batch.
+const IDLE_WAIT: Duration = Duration::from_millis(50);
+
+/// Offsets of the standalone store, for `offset-reader`.
+#[derive(Debug)]
+struct StoreReader(crate::offsets::FileOffsetStore);
+
+impl OffsetReader for StoreReader {
+    fn offsets(&self, connector: &str, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {
+        partitions.iter().map(|p| self.0.get(connector, p)).collect()
+    }
+}
+
+/// Runs one source task until it is stopped or fails.
+pub async fn run_source(ctx: TaskContext) {
+    let span = tracing::info_span!("task", connector = %ctx.id.connector, task = ctx.id.task);
+    async move {
+        let mut ctx = ctx;
+        let reader = Arc::new(StoreReader(ctx.offsets.clone()));
+        let mut task = match ctx
+            .sandbox
+            .source_task(&ctx.plugin, &ctx.id.connector, &ctx.limits, reader)
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => return ctx.fail(&format!("cannot instantiate task: {e}"), &e.trace()),
+        };
+        let wants_acks = match task.start(&ctx.task_config).await {
+            Ok(w) => w,
+            Err(e) => return ctx.fail(&format!("task start failed: {e}"), &e.trace()),
+        };
+        ctx.set(Status::new(State::Running));
+        tracing::info!("source task started");
+        match source_loop(&mut ctx, &mut task, wants_acks).await {
+            Ok(()) => {
+                if let Err(e) = task.stop().await {
+                    tracing::warn!(error = %e, "task stop failed");
+                }
+                tracing::info!("source task stopped");
+            }
+            Err(e) => ctx.fail(&e.to_string(), &e.trace()),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Offsets acked by Kafka but not yet written to the store.
+#[derive(Debug, Default)]
+struct PendingOffsets(BTreeMap<String, (OffsetMap, OffsetMap)>);
+
+impl PendingOffsets {
+    fn add(&mut self, record: &SourceRecord) {
+        if record.source_partition.is_empty() && record.source_offset.is_empty() {
+            return;
+        }
+        let key = format!("{:?}", record.source_partition);
+        self.0.insert(
+            key,
+            (record.source_partition.clone(), record.source_offset.clone()),
+        );
+    }
+}
+
+async fn source_loop(
+    ctx: &mut TaskContext,
+    task: &mut SourceTaskInstance,
+    wants_acks: bool,
+) -> Result<(), SandboxError> {
+    let mut backoff = Backoff::new();
+    let mut pending = PendingOffsets::default();
+    let mut last_flush = Instant::now();
+    loop {
+        if ctx.stopping() {
+            break;
+        }
+        if ctx.control.borrow().paused {
+            flush_offsets(ctx, task, &mut pending).await?;
+            if !ctx.wait_runnable().await {
+                break;
+            }
+        }
+        let (seq, bytes) = match task.poll().await {
+            Ok(b) => b,
+            Err(e) if e.is_retriable() => {
+                tracing::warn!(error = %e, "poll failed, retrying");
+                ctx.sleep(backoff.next()).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        backoff.reset();
+        let records = batch::decode_source(&bytes)
+            .map_err(|e| SandboxError::Contract(format!("poll returned a bad batch: {e}")))?;
+        if records.is_empty() {
+            if last_flush.elapsed() >= ctx.flush_interval {
+                flush_offsets(ctx, task, &mut pending).await?;
+                last_flush = Instant::now();
+            }
+            ctx.sleep(IDLE_WAIT).await;
+            continue;
+        }
+        let written = produce(ctx, &records).await?;
+        for r in &records {
+            pending.add(r);
+        }
+        if wants_acks {
+            let acks = written
+                .into_iter()
+                .enumerate()
+                .map(|(i, (topic, partition, offset))| RecordAck {
+                    poll_seq: seq,
+                    index: i as u32,
+                    metadata: Some((topic, partition, offset, records[i].timestamp)),
+                })
+                .collect();
+            task.commit_records(acks).await?;
+        }
+        if last_flush.elapsed() >= ctx.flush_interval {
+            flush_offsets(ctx, task, &mut pending).await?;
+            last_flush = Instant::now();
+        }
+    }
+    flush_offsets(ctx, task, &mut pending).await
+}
+
+/// Writes acked offsets to the store, then tells the task (`commit`).
+async fn flush_offsets(
+    ctx: &TaskContext,
+    task: &mut SourceTaskInstance,
+    pending: &mut PendingOffsets,
+) -> Result<(), SandboxError> {
+    if pending.0.is_empty() {
+        return Ok(());
+    }
+    let entries = std::mem::take(&mut pending.0).into_values();
+    if let Err(e) = ctx.offsets.commit(&ctx.id.connector, entries) {
+        // Keep running: the records are in Kafka; the next flush writes newer offsets.
+        tracing::error!(error = %e, "cannot write source offsets");
+        return Ok(());
+    }
+    tracing::debug!("source offsets flushed");
+    match task.commit().await {
+        Ok(()) => Ok(()),
+        Err(e @ SandboxError::Guest(_)) => {
+            tracing::warn!(error = %e, "task commit failed");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Converts and produces a batch; retries until Kafka takes it or the task is stopped.
+/// Returns (topic, partition, offset) per record.
+async fn produce(
+    ctx: &mut TaskContext,
+    records: &[SourceRecord],
+) -> Result<Vec<(String, i32, i64)>, SandboxError> {
+    // Group by topic, keeping each record's index.
+    let mut by_topic: BTreeMap<&str, (Vec<usize>, Vec<OutRecord>)> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let out = convert(ctx, r).map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?;
+        let entry = by_topic.entry(r.topic.as_str()).or_default();
+        entry.0.push(i);
+        entry.1.push(out);
+    }
+    let mut result = vec![(String::new(), 0, 0); records.len()];
+    let mut backoff = Backoff::new();
+    for (topic, (indices, outs)) in by_topic {
+        loop {
+            match ctx.kafka.producer.send(topic, outs.clone()).await {
+                Ok(offsets) => {
+                    for (i, (p, o)) in indices.iter().zip(offsets) {
+                        result[*i] = (topic.to_string(), p, o);
+                    }
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(topic, error = %e, "produce failed, retrying");
+                    if ctx.stopping() {
+                        return Err(SandboxError::Guest(crate::sandbox::ConnectError::Retriable(
+                            format!("stopped while producing to {topic}: {e}"),
+                        )));
+                    }
+                    let d = backoff.next();
+                    ctx.sleep(d).await;
+                }
+            }
+        }
+    }
+    Ok(result)
+}
+
+fn convert(ctx: &TaskContext, r: &SourceRecord) -> Result<OutRecord, String> {
+    let key = if r.key.is_null() && r.key_schema.is_none() {
+        None
+    } else {
+        ctx.key_converter
+            .from_connect(&r.topic, r.key_schema.as_deref(), &r.key)
+            .map_err(|e| format!("key converter failed for topic {}: {e}", r.topic))?
+    };
+    let value = ctx
+        .value_converter
+        .from_connect(&r.topic, r.value_schema.as_deref(), &r.value)
+        .map_err(|e| format!("value converter failed for topic {}: {e}", r.topic))?;
+    let headers = r
+        .headers
+        .iter()
+        .map(|h| (h.key.clone(), header_bytes(&h.value)))
+        .collect();
+    Ok(OutRecord {
+        partition: r.kafka_partition,
+        key,
+        value,
+        headers,
+        timestamp_ms: r.timestamp,
+    })
+}
+
+/// Header value bytes, as Connect's `SimpleHeaderConverter` writes simple values.
+fn header_bytes(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Null => Vec::new(),
+        Value::String(s) => s.clone().into_bytes(),
+        Value::Bytes(b) => b.clone(),
+        Value::Boolean(b) => b.to_string().into_bytes(),
+        Value::Int8(i) => i.to_string().into_bytes(),
+        Value::Int16(i) => i.to_string().into_bytes(),
+        Value::Int32(i) => i.to_string().into_bytes(),
+        Value::Int64(i) => i.to_string().into_bytes(),
+        Value::Float32(f) => f.to_string().into_bytes(),
+        Value::Float64(f) => f.to_string().into_bytes(),
+        other => format!("{other:?}").into_bytes(),
+    }
+}

@@ -1,0 +1,77 @@
+//! REST paths, codes and bodies as in Kafka Connect.
+
+use std::time::Duration;
+
+use serde_json::json;
+use wasmconnect_tests::worker::{WorkerBuilder, wait_for};
+use wasmconnect_tests::{kafka, unique};
+
+#[test]
+fn connector_lifecycle_over_rest() {
+    let k = kafka();
+    let w = WorkerBuilder::new(&k.bootstrap()).start();
+    let (code, root) = w.get("/");
+    assert_eq!(code, 200);
+    assert!(root["version"].is_string());
+
+    let topic = unique("rest");
+    let file = w.dir.join("rest.out.txt").display().to_string();
+    let created = w.create(
+        "rest-sink",
+        &[("connector.class", "FileStreamSink"), ("file", &file), ("topics", &topic), ("tasks.max", "1")],
+    );
+    assert_eq!(created["name"], "rest-sink");
+    assert_eq!(created["type"], "sink");
+    assert_eq!(created["tasks"], json!([{"connector": "rest-sink", "task": 0}]));
+    assert_eq!(created["config"]["name"], "rest-sink");
+
+    let (code, _) = w.post(
+        "/connectors",
+        &json!({"name": "rest-sink", "config": {"connector.class": "FileStreamSink", "file": file, "topics": topic}}),
+    );
+    assert_eq!(code, 409);
+
+    let (code, list) = w.get("/connectors");
+    assert_eq!((code, list), (200, json!(["rest-sink"])));
+    let (code, info) = w.get("/connectors/rest-sink");
+    assert_eq!(code, 200);
+    assert_eq!(info["config"]["topics"], topic.as_str());
+    let (code, config) = w.get("/connectors/rest-sink/config");
+    assert_eq!(code, 200);
+    assert_eq!(config["connector.class"], "FileStreamSink");
+    let (code, tasks) = w.get("/connectors/rest-sink/tasks");
+    assert_eq!(code, 200);
+    assert_eq!(tasks[0]["id"], json!({"connector": "rest-sink", "task": 0}));
+
+    w.wait_task_state("rest-sink", 0, "RUNNING", Duration::from_secs(30));
+    let (_, status) = w.get("/connectors/rest-sink/status");
+    assert_eq!(status["connector"]["state"], "RUNNING");
+    assert_eq!(status["connector"]["worker_id"], format!("127.0.0.1:{}", w.port()));
+    assert_eq!(status["type"], "sink");
+
+    let (code, _) = w.put("/connectors/rest-sink/pause", None);
+    assert_eq!(code, 202);
+    wait_for(Duration::from_secs(30), "PAUSED", || {
+        let (_, s) = w.get("/connectors/rest-sink/status");
+        (s["connector"]["state"] == "PAUSED" && s["tasks"][0]["state"] == "PAUSED").then_some(())
+    });
+    let (code, _) = w.put("/connectors/rest-sink/resume", None);
+    assert_eq!(code, 202);
+    w.wait_task_state("rest-sink", 0, "RUNNING", Duration::from_secs(30));
+
+    let (code, _) = w.delete("/connectors/rest-sink");
+    assert_eq!(code, 204);
+    let (code, body) = w.get("/connectors/rest-sink");
+    assert_eq!(code, 404);
+    assert_eq!(body["message"], "Connector rest-sink not found");
+    let (code, _) = w.delete("/connectors/rest-sink");
+    assert_eq!(code, 404);
+
+    let (code, plugins) = w.get("/connector-plugins");
+    assert_eq!(code, 200);
+    let classes: Vec<&str> = plugins.as_array().unwrap().iter().map(|p| p["class"].as_str().unwrap()).collect();
+    assert_eq!(
+        classes,
+        ["io.wasmconnect.file.FileStreamSinkConnector", "io.wasmconnect.file.FileStreamSourceConnector"]
+    );
+}
