@@ -14,8 +14,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::{
-    Field, Header, OffsetMap, OffsetValue, Schema, SchemaRef, SchemaType, SinkRecord,
-    SourceRecord, Struct, TimestampType, Value,
+    Field, Header, OffsetMap, OffsetValue, Schema, SchemaRef, SchemaType, SinkRecord, SourceRecord,
+    Struct, TimestampType, Value,
 };
 
 /// The four bytes every batch starts with.
@@ -447,7 +447,11 @@ impl fmt::Display for DecodeErrorKind {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid record batch at byte {}: {}", self.offset, self.kind)
+        write!(
+            f,
+            "invalid record batch at byte {}: {}",
+            self.offset, self.kind
+        )
     }
 }
 
@@ -951,8 +955,8 @@ mod tests {
         full.doc = Some("docs".into());
         full.parameters = BTreeMap::from([("a".into(), "1".into()), ("b".into(), "".into())]);
         full.default_value = Some(Value::Int64(5));
-        let mut decimal = Schema::primitive(SchemaType::Bytes)
-            .named("org.apache.kafka.connect.data.Decimal");
+        let mut decimal =
+            Schema::primitive(SchemaType::Bytes).named("org.apache.kafka.connect.data.Decimal");
         decimal.version = Some(1);
         decimal.parameters = BTreeMap::from([("scale".into(), "2".into())]);
         let date = Schema::primitive(SchemaType::Int32).named("org.apache.kafka.connect.data.Date");
@@ -1168,7 +1172,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_magic() {
-        assert_eq!(err_source(b"WCB2\0\0\0\0\0\0\0\0").kind, DecodeErrorKind::BadMagic);
+        assert_eq!(
+            err_source(b"WCB2\0\0\0\0\0\0\0\0").kind,
+            DecodeErrorKind::BadMagic
+        );
         assert_eq!(err_sink(b"WC").kind, DecodeErrorKind::BadMagic);
         assert_eq!(err_sink(b"").kind, DecodeErrorKind::BadMagic);
     }
@@ -1233,10 +1240,7 @@ mod tests {
         let mut arr = Schema::primitive(SchemaType::Array);
         arr.value_schema = None;
         let bytes = encode_sink(&[sink(Some(arc(arr)), Value::Array(Vec::new()))]);
-        assert_eq!(
-            err_sink(&bytes).kind,
-            DecodeErrorKind::UnknownSchemaType(0)
-        );
+        assert_eq!(err_sink(&bytes).kind, DecodeErrorKind::UnknownSchemaType(0));
     }
 
     #[test]
@@ -1302,7 +1306,10 @@ mod tests {
                 found: SchemaType::Int32
             }
         );
-        assert_eq!(e.to_string().split(": ").nth(1), Some("int32 value under a int64 schema"));
+        assert_eq!(
+            e.to_string().split(": ").nth(1),
+            Some("int32 value under a int64 schema")
+        );
         // null under a required schema without default; fine when optional or defaulted.
         let e = err_sink(&one_sink_record(&[8, 0], &[0]));
         assert_eq!(
@@ -1318,7 +1325,10 @@ mod tests {
         assert!(matches!(e.kind, DecodeErrorKind::TypeMismatch { .. }));
         // Struct field count mismatch.
         let st = [12, 0, 1, 0, 0, 0, 1, 0, 0, 0, b'a', 3, 0];
-        let e = err_sink(&one_sink_record(&st, &[12, 2, 0, 0, 0, 3, 1, 0, 0, 0, 3, 1, 0, 0, 0]));
+        let e = err_sink(&one_sink_record(
+            &st,
+            &[12, 2, 0, 0, 0, 3, 1, 0, 0, 0, 3, 1, 0, 0, 0],
+        ));
         assert_eq!(
             e.kind,
             DecodeErrorKind::FieldCount {
@@ -1360,7 +1370,10 @@ mod tests {
         assert_eq!(e.kind, DecodeErrorKind::BadOffsetValueTag(3));
         assert_eq!(e.offset, at);
         bytes[at] = 99;
-        assert_eq!(err_source(&bytes).kind, DecodeErrorKind::UnknownValueTag(99));
+        assert_eq!(
+            err_source(&bytes).kind,
+            DecodeErrorKind::UnknownValueTag(99)
+        );
     }
 
     #[test]
@@ -1401,11 +1414,17 @@ mod tests {
         // Claims 2^32-1 schemas, records, elements: must fail fast on truncation.
         let mut b = b"WCB1".to_vec();
         b.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(err_sink(&b).kind, DecodeErrorKind::Truncated { .. }));
+        assert!(matches!(
+            err_sink(&b).kind,
+            DecodeErrorKind::Truncated { .. }
+        ));
         let mut b = b"WCB1".to_vec();
         b.extend_from_slice(&0u32.to_le_bytes());
         b.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(err_sink(&b).kind, DecodeErrorKind::Truncated { .. }));
+        assert!(matches!(
+            err_sink(&b).kind,
+            DecodeErrorKind::Truncated { .. }
+        ));
         let e = err_sink(&one_sink_record(&[10, 0, 7, 1], &[10, 255, 255, 255, 255]));
         assert!(matches!(e.kind, DecodeErrorKind::Truncated { .. }));
         let e = err_sink(&one_sink_record(&[8, 0], &[8, 255, 255, 255, 255]));
@@ -1418,8 +1437,7 @@ mod tests {
         let records: Vec<_> = (0..1000)
             .map(|i| {
                 let mut r = source(Some(Schema::string()), Value::String(value.clone()));
-                r.source_offset =
-                    OffsetMap::from([("position".to_owned(), OffsetValue::Int64(i))]);
+                r.source_offset = OffsetMap::from([("position".to_owned(), OffsetValue::Int64(i))]);
                 r
             })
             .collect();
@@ -1436,7 +1454,10 @@ mod tests {
         eprintln!("encode+decode of a 100-byte string record: {per_record:?}");
         // Generous bound so a loaded CI machine does not flake; typical is a few hundred ns.
         if !cfg!(debug_assertions) {
-            assert!(per_record < std::time::Duration::from_micros(5), "{per_record:?}");
+            assert!(
+                per_record < std::time::Duration::from_micros(5),
+                "{per_record:?}"
+            );
         }
     }
 }

@@ -194,9 +194,8 @@ impl Schema {
 
     /// Connect's `Schema.OPTIONAL_STRING_SCHEMA`, shared.
     pub fn optional_string() -> SchemaRef {
-        static S: std::sync::LazyLock<SchemaRef> = std::sync::LazyLock::new(|| {
-            Arc::new(Schema::primitive(SchemaType::String).optional())
-        });
+        static S: std::sync::LazyLock<SchemaRef> =
+            std::sync::LazyLock::new(|| Arc::new(Schema::primitive(SchemaType::String).optional()));
         S.clone()
     }
 
@@ -209,9 +208,8 @@ impl Schema {
 
     /// Connect's `Schema.OPTIONAL_BYTES_SCHEMA`, shared.
     pub fn optional_bytes() -> SchemaRef {
-        static S: std::sync::LazyLock<SchemaRef> = std::sync::LazyLock::new(|| {
-            Arc::new(Schema::primitive(SchemaType::Bytes).optional())
-        });
+        static S: std::sync::LazyLock<SchemaRef> =
+            std::sync::LazyLock::new(|| Arc::new(Schema::primitive(SchemaType::Bytes).optional()));
         S.clone()
     }
 }

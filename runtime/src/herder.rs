@@ -12,9 +12,7 @@ use tokio::task::JoinHandle;
 use crate::converters::{self, Converter};
 use crate::offsets::FileOffsetStore;
 use crate::sandbox::{ConnectorInstance, Limits, Plugin, PluginKind, Sandbox, SandboxError};
-use crate::worker::{
-    self, Control, KafkaClients, State, Status, StatusCell, TaskContext, TaskId,
-};
+use crate::worker::{self, Control, KafkaClients, State, Status, StatusCell, TaskContext, TaskId};
 
 /// A connector configuration: Connect's string map.
 pub type Props = BTreeMap<String, String>;
@@ -234,7 +232,9 @@ impl Herder {
             .plugin_path
             .first()
             .cloned()
-            .ok_or_else(|| HerderError::BadPlugin("plugin.path is not set; uploads are disabled".into()))?;
+            .ok_or_else(|| {
+                HerderError::BadPlugin("plugin.path is not set; uploads are disabled".into())
+            })?;
         let plugin = self
             .inner
             .sandbox
@@ -257,7 +257,13 @@ impl Herder {
         let safe: String = plugin
             .class_name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let file = dir.join(format!("{safe}-{}.wasm", &plugin.digest[..12]));
         let tmp = dir.join(format!(".{safe}.upload"));
@@ -348,7 +354,10 @@ impl Herder {
             p
         };
         if let Some(plugin) = &plugin {
-            if plugin.kind == PluginKind::Sink && !config.contains_key("topics") && !config.contains_key("topics.regex") {
+            if plugin.kind == PluginKind::Sink
+                && !config.contains_key("topics")
+                && !config.contains_key("topics.regex")
+            {
                 errors.push("Must configure one of topics or topics.regex".into());
             }
             if errors.is_empty() {
@@ -366,7 +375,11 @@ impl Herder {
         }
     }
 
-    async fn guest_validate(&self, plugin: &Plugin, config: &Props) -> Result<Vec<String>, HerderError> {
+    async fn guest_validate(
+        &self,
+        plugin: &Plugin,
+        config: &Props,
+    ) -> Result<Vec<String>, HerderError> {
         let limits = self.limits(plugin, config);
         let name = config.get("name").cloned().unwrap_or_default();
         let mut instance = self
@@ -374,7 +387,9 @@ impl Herder {
             .sandbox
             .connector(plugin, &name, &limits)
             .await
-            .map_err(|e| HerderError::BadConfig(format!("connector {name} cannot be instantiated: {e}")))?;
+            .map_err(|e| {
+                HerderError::BadConfig(format!("connector {name} cannot be instantiated: {e}"))
+            })?;
         let values = instance
             .validate(config)
             .await
@@ -409,7 +424,9 @@ impl Herder {
                 let abs = if p.is_absolute() {
                     p.to_path_buf()
                 } else {
-                    std::env::current_dir().map(|c| c.join(p)).unwrap_or_else(|_| p.to_path_buf())
+                    std::env::current_dir()
+                        .map(|c| c.join(p))
+                        .unwrap_or_else(|_| p.to_path_buf())
                 };
                 dirs.push((abs, true));
             }
@@ -489,7 +506,13 @@ impl Herder {
         connector
     }
 
-    fn spawn_task(&self, name: &str, connector: &Connector, task: u32, task_config: Props) -> TaskHandle {
+    fn spawn_task(
+        &self,
+        name: &str,
+        connector: &Connector,
+        task: u32,
+        task_config: Props,
+    ) -> TaskHandle {
         let status: StatusCell = Arc::new(Mutex::new(Status::new(State::Unassigned)));
         let paused = connector.control.borrow().paused;
         let (control, control_rx) = watch::channel(Control {
@@ -527,7 +550,10 @@ impl Herder {
             status: status.clone(),
             control: control_rx,
             offsets: self.inner.offsets.clone(),
-            tolerate_errors: connector.config.get("errors.tolerance").is_some_and(|t| t == "all"),
+            tolerate_errors: connector
+                .config
+                .get("errors.tolerance")
+                .is_some_and(|t| t == "all"),
             dlq_topic: connector
                 .config
                 .get("errors.deadletterqueue.topic.name")
@@ -619,7 +645,12 @@ impl Herder {
                 .tasks
                 .iter()
                 .enumerate()
-                .map(|(i, t)| (i as u32, t.status.lock().unwrap_or_else(|e| e.into_inner()).clone()))
+                .map(|(i, t)| {
+                    (
+                        i as u32,
+                        t.status.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                    )
+                })
                 .collect(),
             kind: c.plugin.kind,
         })

@@ -15,7 +15,11 @@ use wasmconnect::sandbox::{Sandbox, SandboxConfig};
 use wasmconnect::worker::KafkaClients;
 
 #[derive(Debug, Parser)]
-#[command(name = "wasmconnect", version, about = "Kafka Connect with every task in a wasm sandbox")]
+#[command(
+    name = "wasmconnect",
+    version,
+    about = "Kafka Connect with every task in a wasm sandbox"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,13 +39,15 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -146,8 +152,12 @@ async fn standalone(worker: PathBuf, connectors: Vec<PathBuf>) -> anyhow::Result
             continue;
         };
         match herder.create(&name, props).await {
-            Ok(info) => tracing::info!(connector = %name, tasks = info.tasks.len(), "connector created"),
-            Err(e) => tracing::error!(file = %file.display(), connector = %name, "cannot start connector: {e}"),
+            Ok(info) => {
+                tracing::info!(connector = %name, tasks = info.tasks.len(), "connector created")
+            }
+            Err(e) => {
+                tracing::error!(file = %file.display(), connector = %name, "cannot start connector: {e}")
+            }
         }
     }
 

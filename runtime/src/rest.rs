@@ -64,7 +64,9 @@ impl From<HerderError> for ApiError {
             HerderError::AlreadyExists(_) | HerderError::PluginConflict(_) => {
                 Self::Conflict(e.to_string())
             }
-            HerderError::BadConfig(_) | HerderError::BadPlugin(_) => Self::BadRequest(e.to_string()),
+            HerderError::BadConfig(_) | HerderError::BadPlugin(_) => {
+                Self::BadRequest(e.to_string())
+            }
             _ => Self::Internal(e.to_string()),
         }
     }
@@ -84,7 +86,10 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
-            Err(e) => Err(ApiError::BadRequest(format!("Invalid request body: {}", e.body_text()))),
+            Err(e) => Err(ApiError::BadRequest(format!(
+                "Invalid request body: {}",
+                e.body_text()
+            ))),
         }
     }
 }
@@ -105,12 +110,21 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/connectors", get(list_connectors).post(create_connector))
-        .route("/connectors/{name}", get(get_connector).delete(delete_connector))
+        .route(
+            "/connectors/{name}",
+            get(get_connector).delete(delete_connector),
+        )
         .route("/connectors/{name}/config", get(get_config).put(put_config))
         .route("/connectors/{name}/status", get(get_status))
         .route("/connectors/{name}/tasks", get(get_tasks))
-        .route("/connectors/{name}/tasks/{task}/status", get(get_task_status))
-        .route("/connectors/{name}/tasks/{task}/restart", post(restart_task))
+        .route(
+            "/connectors/{name}/tasks/{task}/status",
+            get(get_task_status),
+        )
+        .route(
+            "/connectors/{name}/tasks/{task}/restart",
+            post(restart_task),
+        )
         .route("/connectors/{name}/pause", put(pause))
         .route("/connectors/{name}/resume", put(resume))
         .route("/connectors/{name}/restart", post(restart))
@@ -246,7 +260,9 @@ async fn create_connector(
     };
     let name = name.trim().to_string();
     if name.is_empty() {
-        return Err(ApiError::BadRequest("Connector name must not be empty".into()));
+        return Err(ApiError::BadRequest(
+            "Connector name must not be empty".into(),
+        ));
     }
     let info = s.herder.create(&name, config).await?;
     Ok((StatusCode::CREATED, Json(info_json(&info))))
@@ -280,7 +296,11 @@ async fn put_config(
         }
     }
     let (created, info) = s.herder.put_config(&name, config).await?;
-    let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let code = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((code, Json(info_json(&info))))
 }
 
@@ -321,17 +341,26 @@ async fn get_task_status(
     Ok(Json(Value::Object(m)))
 }
 
-async fn pause(State(s): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+async fn pause(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.herder.set_paused(&name, true).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
-async fn resume(State(s): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+async fn resume(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.herder.set_paused(&name, false).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
-async fn restart(State(s): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+async fn restart(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.herder.restart(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -397,7 +426,9 @@ async fn validate_config(
     config
         .entry("connector.class".into())
         .or_insert_with(|| plugin.clone());
-    config.entry("name".into()).or_insert_with(|| "validate".into());
+    config
+        .entry("name".into())
+        .or_insert_with(|| "validate".into());
     let (count, messages) = match s.herder.validate(&config).await {
         Ok(_) => (0, Vec::new()),
         Err(HerderError::BadConfig(m)) => {

@@ -69,16 +69,41 @@ impl SandboxError {
     }
 
     pub(crate) fn trap(err: wasmtime::Error) -> Self {
-        let message = match err.downcast_ref::<CallTimeout>() {
-            Some(t) => t.to_string(),
-            None => match err.downcast_ref::<wasmtime::Trap>() {
-                Some(trap) => format!("wasm trap: {trap}"),
-                None => format!("{err}"),
-            },
+        let message = match (
+            err.downcast_ref::<CallTimeout>(),
+            err.downcast_ref::<wasmtime::Trap>(),
+        ) {
+            (Some(t), _) => t.to_string(),
+            (None, Some(trap)) => trap.to_string(),
+            // e.g. the memory limiter: "forcing trap when growing memory to N bytes".
+            (None, None) => {
+                let cause = err.root_cause().to_string();
+                if cause.contains("growing memory") {
+                    format!("linear memory limit reached (wasm.memory.max.bytes): {cause}")
+                } else {
+                    cause
+                }
+            }
         };
-        Self::Trap {
-            message,
-            trace: format!("{err:?}"),
+        let mut trace = format!("{err:?}");
+        // Keep the wasm backtrace; drop the host's native one.
+        if let Some(i) = trace.find("\nStack backtrace:") {
+            trace.truncate(i);
+        }
+        Self::Trap { message, trace }
+    }
+
+    /// A trap, with the guest's last output (e.g. its panic message) added to the trace.
+    pub(crate) fn trap_in(store: &Store<HostState>, err: wasmtime::Error) -> Self {
+        match Self::trap(err) {
+            Self::Trap { message, mut trace } => {
+                let output = store.data().output.tail();
+                if !output.is_empty() {
+                    trace = format!("{trace}\nguest output (last lines):\n{output}");
+                }
+                Self::Trap { message, trace }
+            }
+            other => other,
         }
     }
 }
@@ -325,10 +350,9 @@ impl Sandbox {
         let digest = hex(&Sha256::digest(&bytes));
         let this = self.clone();
         let digest2 = digest.clone();
-        let component =
-            tokio::task::spawn_blocking(move || this.compile_cached(&bytes, &digest2))
-                .await
-                .map_err(io_err)??;
+        let component = tokio::task::spawn_blocking(move || this.compile_cached(&bytes, &digest2))
+            .await
+            .map_err(io_err)??;
         self.inspect(component, digest).await
     }
 
@@ -345,7 +369,9 @@ impl Sandbox {
             #[allow(unsafe_code, reason = "deserializing our own precompiled cache")]
             match unsafe { Component::deserialize_file(&self.engine, &file) } {
                 Ok(c) => return Ok(c),
-                Err(e) => tracing::warn!(file = %file.display(), error = %e, "ignoring bad cache entry"),
+                Err(e) => {
+                    tracing::warn!(file = %file.display(), error = %e, "ignoring bad cache entry")
+                }
             }
         }
         let component = Component::new(&self.engine, bytes)
@@ -353,7 +379,8 @@ impl Sandbox {
         match component.serialize() {
             Ok(data) => {
                 let tmp = file.with_extension("tmp");
-                if let Err(e) = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, &file))
+                if let Err(e) =
+                    std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, &file))
                 {
                     tracing::warn!(file = %file.display(), error = %e, "cannot cache compiled component");
                 }
@@ -404,7 +431,9 @@ impl Sandbox {
             .await
             .map_err(SandboxError::trap)?;
         if info.class_name.trim().is_empty() {
-            return Err(SandboxError::Contract("plugin-info.class-name is empty".into()));
+            return Err(SandboxError::Contract(
+                "plugin-info.class-name is empty".into(),
+            ));
         }
         Ok(Plugin {
             class_name: info.class_name,
@@ -432,9 +461,8 @@ impl Sandbox {
             } else {
                 FsPerms::ReadOnly
             };
-            wasi.preopened_dir(dir, guest, perms).map_err(|e| {
-                io_err(format!("cannot grant directory {}: {e:#}", dir.display()))
-            })?;
+            wasi.preopened_dir(dir, guest, perms)
+                .map_err(|e| io_err(format!("cannot grant directory {}: {e:#}", dir.display())))?;
             // Relative paths in a connector config (Kafka's quickstart has `file=test.txt`)
             // resolve against the worker's directory, as they would in Kafka Connect.
             if std::env::current_dir().is_ok_and(|cwd| &cwd == dir) {
@@ -443,6 +471,8 @@ impl Sandbox {
                 })?;
             }
         }
+        let output = host::GuestOutput::default();
+        wasi.stdout(output.clone()).stderr(output.clone());
         let state = HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
@@ -455,6 +485,7 @@ impl Sandbox {
             requests: Requests::default(),
             call_started: Instant::now(),
             call_timeout: limits.call_timeout,
+            output,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

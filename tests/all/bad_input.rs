@@ -25,14 +25,22 @@ fn bad_connector_configs_are_400_naming_the_field() {
         &json!({"name": "nope", "config": {"connector.class": "com.example.NoSuchConnector"}}),
     );
     assert_eq!(code, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("com.example.NoSuchConnector"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("com.example.NoSuchConnector")
+    );
 
     let (code, body) = w.post(
         "/connectors",
         &json!({"name": "bad-tasks", "config": {"connector.class": "FileStreamSink", "topics": "t", "file": "/tmp/x", "tasks.max": "many"}}),
     );
     assert_eq!(code, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("tasks.max"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("tasks.max"),
+        "{body}"
+    );
 
     let (code, body) = w.post("/connectors", &json!({"config": {}}));
     assert_eq!(code, 400, "{body}");
@@ -54,14 +62,23 @@ fn malformed_properties_and_bad_plugins_at_start_are_reported_and_skipped() {
     let input = dir.path().join("in.txt");
     let output = dir.path().join("out.txt");
     let w = WorkerBuilder::new(&k.bootstrap())
-        .connector_file("broken.properties", "name=broken\nconnector.class=FileStreamSource\nfile=\\uZZZZ\n")
+        .connector_file(
+            "broken.properties",
+            "name=broken\nconnector.class=FileStreamSource\nfile=\\uZZZZ\n",
+        )
         .connector_file(
             "source.properties",
-            &format!("name=ok-source\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n", input.display()),
+            &format!(
+                "name=ok-source\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
+                input.display()
+            ),
         )
         .connector_file(
             "sink.properties",
-            &format!("name=ok-sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n", output.display()),
+            &format!(
+                "name=ok-sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n",
+                output.display()
+            ),
         )
         .start();
     // A core module and garbage in plugin.path, then restart so the scan sees them.
@@ -71,16 +88,27 @@ fn malformed_properties_and_bad_plugins_at_start_are_reported_and_skipped() {
     w.stop();
     w.restart();
     let log = w.log();
-    assert!(log.contains("broken.properties"), "log names the malformed file:\n{log}");
-    assert!(log.contains("core.wasm") && log.contains("core WebAssembly module"), "{log}");
+    assert!(
+        log.contains("broken.properties"),
+        "log names the malformed file:\n{log}"
+    );
+    assert!(
+        log.contains("core.wasm") && log.contains("core WebAssembly module"),
+        "{log}"
+    );
     assert!(log.contains("garbage.wasm"), "{log}");
     // The good connectors run anyway.
     append_lines(&input, (0..10).map(|i| format!("ok-{i}")));
-    wait_for(Duration::from_secs(60), "10 lines through the good pipeline", || {
-        (read_lines(&output).len() >= 10).then_some(())
-    });
+    wait_for(
+        Duration::from_secs(60),
+        "10 lines through the good pipeline",
+        || (read_lines(&output).len() >= 10).then_some(()),
+    );
     let (_, list) = w.get("/connectors");
-    assert!(!list.as_array().unwrap().iter().any(|n| n == "broken"), "{list}");
+    assert!(
+        !list.as_array().unwrap().iter().any(|n| n == "broken"),
+        "{list}"
+    );
 }
 
 #[test]
@@ -91,7 +119,7 @@ fn worker_with_broker_down_exits_with_a_clear_error() {
     std::fs::write(
         &cfg,
         format!(
-            "bootstrap.servers=127.0.0.1:{port}\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
+            "bootstrap.servers=127.0.0.1:{port}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:{}\n",
             dir.path().join("offsets").display(),
             wasmconnect_tests::worker::free_port()
         ),
@@ -104,5 +132,8 @@ fn worker_with_broker_down_exits_with_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "names the broker: {stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}")),
+        "names the broker: {stderr}"
+    );
 }

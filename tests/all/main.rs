@@ -1,4 +1,9 @@
 //! The integration test binary: one module per area, one broker for all of them.
 
+mod bad_input;
 mod broker;
 mod kafka;
+mod pipeline;
+mod rest;
+mod sandbox;
+mod upload;

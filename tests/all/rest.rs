@@ -18,11 +18,19 @@ fn connector_lifecycle_over_rest() {
     let file = w.dir.join("rest.out.txt").display().to_string();
     let created = w.create(
         "rest-sink",
-        &[("connector.class", "FileStreamSink"), ("file", &file), ("topics", &topic), ("tasks.max", "1")],
+        &[
+            ("connector.class", "FileStreamSink"),
+            ("file", &file),
+            ("topics", &topic),
+            ("tasks.max", "1"),
+        ],
     );
     assert_eq!(created["name"], "rest-sink");
     assert_eq!(created["type"], "sink");
-    assert_eq!(created["tasks"], json!([{"connector": "rest-sink", "task": 0}]));
+    assert_eq!(
+        created["tasks"],
+        json!([{"connector": "rest-sink", "task": 0}])
+    );
     assert_eq!(created["config"]["name"], "rest-sink");
 
     let (code, _) = w.post(
@@ -46,7 +54,10 @@ fn connector_lifecycle_over_rest() {
     w.wait_task_state("rest-sink", 0, "RUNNING", Duration::from_secs(30));
     let (_, status) = w.get("/connectors/rest-sink/status");
     assert_eq!(status["connector"]["state"], "RUNNING");
-    assert_eq!(status["connector"]["worker_id"], format!("127.0.0.1:{}", w.port()));
+    assert_eq!(
+        status["connector"]["worker_id"],
+        format!("127.0.0.1:{}", w.port())
+    );
     assert_eq!(status["type"], "sink");
 
     let (code, _) = w.put("/connectors/rest-sink/pause", None);
@@ -69,9 +80,17 @@ fn connector_lifecycle_over_rest() {
 
     let (code, plugins) = w.get("/connector-plugins");
     assert_eq!(code, 200);
-    let classes: Vec<&str> = plugins.as_array().unwrap().iter().map(|p| p["class"].as_str().unwrap()).collect();
+    let classes: Vec<&str> = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["class"].as_str().unwrap())
+        .collect();
     assert_eq!(
         classes,
-        ["io.wasmconnect.file.FileStreamSinkConnector", "io.wasmconnect.file.FileStreamSourceConnector"]
+        [
+            "io.wasmconnect.file.FileStreamSinkConnector",
+            "io.wasmconnect.file.FileStreamSourceConnector"
+        ]
     );
 }

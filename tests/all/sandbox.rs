@@ -19,20 +19,35 @@ fn trapping_looping_and_greedy_guests_fail_alone() {
     let (i, o) = (input.display().to_string(), output.display().to_string());
     w.create(
         "healthy-source",
-        &[("connector.class", "FileStreamSource"), ("file", &i), ("topic", &topic)],
+        &[
+            ("connector.class", "FileStreamSource"),
+            ("file", &i),
+            ("topic", &topic),
+        ],
     );
     w.create(
         "healthy-sink",
-        &[("connector.class", "FileStreamSink"), ("file", &o), ("topics", &topic)],
+        &[
+            ("connector.class", "FileStreamSink"),
+            ("file", &o),
+            ("topics", &topic),
+        ],
     );
     append_lines(&input, (0..100).map(|n| format!("before-{n}")));
 
     let chaos_topic = unique("chaos");
-    for (name, mode) in [("chaos-trap", "trap"), ("chaos-loop", "loop"), ("chaos-memory", "memory")] {
+    for (name, mode) in [
+        ("chaos-trap", "trap"),
+        ("chaos-loop", "loop"),
+        ("chaos-memory", "memory"),
+    ] {
         w.create(
             name,
             &[
-                ("connector.class", "io.wasmconnect.test.ChaosSourceConnector"),
+                (
+                    "connector.class",
+                    "io.wasmconnect.test.ChaosSourceConnector",
+                ),
                 ("chaos.mode", mode),
                 ("topic", &chaos_topic),
                 ("wasm.call.timeout.ms", "2000"),
@@ -42,10 +57,14 @@ fn trapping_looping_and_greedy_guests_fail_alone() {
     }
     let trap = w.wait_task_state("chaos-trap", 0, "FAILED", Duration::from_secs(30));
     assert!(trap.contains("trap"), "trap reason: {trap}");
-    assert!(trap.contains("chaos"), "trace shows the guest's frames or message: {trap}");
+    assert!(
+        trap.contains("chaos"),
+        "trace shows the guest's frames or message: {trap}"
+    );
     let looped = w.wait_task_state("chaos-loop", 0, "FAILED", Duration::from_secs(30));
     assert!(looped.contains("timed out"), "loop reason: {looped}");
     let greedy = w.wait_task_state("chaos-memory", 0, "FAILED", Duration::from_secs(30));
+    eprintln!("trap:\n{trap}\n\nloop:\n{looped}\n\nmemory:\n{greedy}");
     assert!(
         greedy.to_lowercase().contains("memory"),
         "memory reason: {greedy}"
@@ -65,7 +84,10 @@ fn trapping_looping_and_greedy_guests_fail_alone() {
     assert_eq!(code, 200, "worker still serving");
 
     // A failed task restarts into a fresh instance (and fails again, as it is still hostile).
-    let (code, _) = w.post("/connectors/chaos-trap/tasks/0/restart", &serde_json::json!({}));
+    let (code, _) = w.post(
+        "/connectors/chaos-trap/tasks/0/restart",
+        &serde_json::json!({}),
+    );
     assert_eq!(code, 204);
     w.wait_task_state("chaos-trap", 0, "FAILED", Duration::from_secs(30));
 }
@@ -79,7 +101,10 @@ fn connector_error_is_a_typed_failure_not_a_trap() {
     w.create(
         "chaos-error",
         &[
-            ("connector.class", "io.wasmconnect.test.ChaosSourceConnector"),
+            (
+                "connector.class",
+                "io.wasmconnect.test.ChaosSourceConnector",
+            ),
             ("chaos.mode", "error"),
             ("topic", &unique("chaos-error")),
         ],

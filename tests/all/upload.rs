@@ -29,7 +29,10 @@ fn uploaded_connector_runs_without_restart() {
     let bytes = std::fs::read(wasm_path("file-stream-source")).unwrap();
     let (code, body) = w.post_bytes("/connector-plugins", bytes);
     assert_eq!(code, 201, "{body}");
-    assert_eq!(body["class"], "io.wasmconnect.file.FileStreamSourceConnector");
+    assert_eq!(
+        body["class"],
+        "io.wasmconnect.file.FileStreamSourceConnector"
+    );
     assert_eq!(body["type"], "source");
     assert!(body["version"].is_string());
     let (_, plugins) = w.get("/connector-plugins");
@@ -41,14 +44,21 @@ fn uploaded_connector_runs_without_restart() {
     w.create(
         "uploaded-source",
         &[
-            ("connector.class", "io.wasmconnect.file.FileStreamSourceConnector"),
+            (
+                "connector.class",
+                "io.wasmconnect.file.FileStreamSourceConnector",
+            ),
             ("file", &input.display().to_string()),
             ("topic", &topic),
         ],
     );
     w.create(
         "upload-sink",
-        &[("connector.class", "FileStreamSink"), ("file", &output.display().to_string()), ("topics", &topic)],
+        &[
+            ("connector.class", "FileStreamSink"),
+            ("file", &output.display().to_string()),
+            ("topics", &topic),
+        ],
     );
     append_lines(&input, (0..20).map(|i| format!("up-{i}")));
     wait_for(Duration::from_secs(60), "uploaded source delivers", || {
@@ -72,17 +82,29 @@ fn uploads_that_are_not_our_plugins_are_refused_and_not_stored() {
 
     let (code, body) = w.post_bytes("/connector-plugins", b"hello, not wasm".to_vec());
     assert_eq!(code, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("WebAssembly"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("WebAssembly"),
+        "{body}"
+    );
 
     // A core module (version 1), not a component.
     let (code, body) = w.post_bytes("/connector-plugins", b"\0asm\x01\0\0\0".to_vec());
     assert_eq!(code, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("core WebAssembly module"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("core WebAssembly module"),
+        "{body}"
+    );
 
     // An empty component: valid, but of no world of ours.
     let (code, body) = w.post_bytes("/connector-plugins", b"\0asm\x0d\0\x01\0".to_vec());
     assert_eq!(code, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("wasmconnect"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("wasmconnect"),
+        "{body}"
+    );
 
     let (code, body) = w.post_bytes("/connector-plugins", vec![0u8; 2 << 20]);
     assert_eq!(code, 413, "{body}");
@@ -90,5 +112,8 @@ fn uploads_that_are_not_our_plugins_are_refused_and_not_stored() {
 
     assert_eq!(plugin_files(&w.dir), before, "nothing stored");
     let (_, plugins) = w.get("/connector-plugins");
-    assert_eq!(plugins, json!([{"class": "io.wasmconnect.file.FileStreamSinkConnector", "type": "sink", "version": plugins[0]["version"]}]));
+    assert_eq!(
+        plugins,
+        json!([{"class": "io.wasmconnect.file.FileStreamSinkConnector", "type": "sink", "version": plugins[0]["version"]}])
+    );
 }

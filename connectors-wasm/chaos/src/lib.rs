@@ -32,19 +32,45 @@ impl SourceConnector for ChaosSourceConnector {
     fn config_def() -> ConfigDef {
         ConfigDef::new()
             .define(
-                ConfigKey::new(MODE, ConfigType::String, Importance::High, "ok, trap, loop, memory, error or retriable.")
-                    .default_value("ok")
-                    .validator(|v| if MODES.contains(&v) { Ok(()) } else { Err(format!("must be one of {MODES:?}")) }),
+                ConfigKey::new(
+                    MODE,
+                    ConfigType::String,
+                    Importance::High,
+                    "ok, trap, loop, memory, error or retriable.",
+                )
+                .default_value("ok")
+                .validator(|v| {
+                    if MODES.contains(&v) {
+                        Ok(())
+                    } else {
+                        Err(format!("must be one of {MODES:?}"))
+                    }
+                }),
             )
             .define(
-                ConfigKey::new(AFTER, ConfigType::Int, Importance::Low, "Polls that behave before the chaos starts.")
-                    .default_value("0"),
+                ConfigKey::new(
+                    AFTER,
+                    ConfigType::Int,
+                    Importance::Low,
+                    "Polls that behave before the chaos starts.",
+                )
+                .default_value("0"),
             )
             .define(
-                ConfigKey::new(TASK, ConfigType::Int, Importance::Low, "The only task index that misbehaves; all when unset.")
-                    .default_null(),
+                ConfigKey::new(
+                    TASK,
+                    ConfigType::Int,
+                    Importance::Low,
+                    "The only task index that misbehaves; all when unset.",
+                )
+                .default_null(),
             )
-            .define(ConfigKey::new(TOPIC, ConfigType::String, Importance::High, "The topic to write to."))
+            .define(ConfigKey::new(
+                TOPIC,
+                ConfigType::String,
+                Importance::High,
+                "The topic to write to.",
+            ))
     }
 
     fn start(&mut self, config: Config) -> Result<(), ConnectError> {
@@ -79,7 +105,11 @@ impl SourceTask for ChaosSourceTask {
         let index = config.get_int(TASK_INDEX)?.unwrap_or(0);
         let chosen = config.get_int(TASK)?.is_none_or(|t| t == index);
         Ok(Self {
-            mode: if chosen { config.require(MODE)?.to_owned() } else { "ok".to_owned() },
+            mode: if chosen {
+                config.require(MODE)?.to_owned()
+            } else {
+                "ok".to_owned()
+            },
             after: config.get_int(AFTER)?.unwrap_or(0).max(0) as u64,
             topic: config.require(TOPIC)?.to_owned(),
             index,
@@ -107,11 +137,16 @@ impl SourceTask for ChaosSourceTask {
                     }
                 }
                 "error" => return Err(ConnectError::fatal("chaos: fatal error requested")),
-                "retriable" => return Err(ConnectError::retriable("chaos: retriable error requested")),
+                "retriable" => {
+                    return Err(ConnectError::retriable("chaos: retriable error requested"));
+                }
                 _ => {}
             }
         }
-        let partition = OffsetMap::from([("chaos.task".to_owned(), OffsetValue::Int64(self.index.into()))]);
+        let partition = OffsetMap::from([(
+            "chaos.task".to_owned(),
+            OffsetValue::Int64(self.index.into()),
+        )]);
         Ok(vec![SourceRecord {
             source_partition: partition,
             source_offset: OffsetMap::from([("poll".to_owned(), OffsetValue::Int64(n as i64))]),

@@ -63,7 +63,11 @@ impl SinkTask for FileStreamSinkTask {
             .create(true)
             .append(true)
             .open(&path)
-            .map_err(|e| ConnectError::fatal(format!("Couldn't find or create file '{path}' for FileStreamSinkTask: {e}")))?;
+            .map_err(|e| {
+                ConnectError::fatal(format!(
+                    "Couldn't find or create file '{path}' for FileStreamSinkTask: {e}"
+                ))
+            })?;
         Ok(Self {
             path,
             out: BufWriter::with_capacity(64 * 1024, file),
@@ -127,7 +131,12 @@ impl fmt::Display for JavaString<'_> {
             }
             Value::Struct(s) => {
                 f.write_str("Struct{")?;
-                let set = s.schema.fields.iter().zip(&s.values).filter(|(_, v)| !v.is_null());
+                let set = s
+                    .schema
+                    .fields
+                    .iter()
+                    .zip(&s.values)
+                    .filter(|(_, v)| !v.is_null());
                 for (i, (field, v)) in set.enumerate() {
                     let sep = if i == 0 { "" } else { "," };
                     write!(f, "{sep}{}={}", field.name, JavaString(v))?;
@@ -148,7 +157,11 @@ fn java_double(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
     }
     let a = x.abs();
     if a == 0.0 || (1e-3..1e7).contains(&a) {
-        if x.fract() == 0.0 { write!(f, "{x:.1}") } else { write!(f, "{x}") }
+        if x.fract() == 0.0 {
+            write!(f, "{x:.1}")
+        } else {
+            write!(f, "{x}")
+        }
     } else {
         let s = format!("{x:e}");
         let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));

@@ -53,7 +53,10 @@ impl SourceConnector for FileStreamSourceConnector {
 
     fn start(&mut self, config: Config) -> Result<(), ConnectError> {
         self.config = Self::config_def().parse(&config)?;
-        info!("Starting file source connector reading from {}", self.config.require(FILE)?);
+        info!(
+            "Starting file source connector reading from {}",
+            self.config.require(FILE)?
+        );
         Ok(())
     }
 
@@ -80,8 +83,12 @@ impl SourceTask for FileStreamSourceTask {
     fn start(config: Config) -> Result<Self, ConnectError> {
         let config = FileStreamSourceConnector::config_def().parse(&config)?;
         let path = config.require(FILE)?.to_owned();
-        let partition = OffsetMap::from([("filename".to_owned(), OffsetValue::String(path.clone()))]);
-        let position = match OffsetReader.offset(&partition).and_then(|o| o.get(POSITION).cloned()) {
+        let partition =
+            OffsetMap::from([("filename".to_owned(), OffsetValue::String(path.clone()))]);
+        let position = match OffsetReader
+            .offset(&partition)
+            .and_then(|o| o.get(POSITION).cloned())
+        {
             None => 0,
             Some(OffsetValue::Int64(p)) if p >= 0 => p,
             Some(_) => return Err(ConnectError::fatal("Offset position is the incorrect type")),
@@ -104,12 +111,19 @@ impl SourceTask for FileStreamSourceTask {
             None => match File::open(&self.path) {
                 Ok(f) => self.file.insert(f),
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()), // wait for it
-                Err(e) => return Err(ConnectError::fatal(format!("cannot open {}: {e}", self.path))),
+                Err(e) => {
+                    return Err(ConnectError::fatal(format!(
+                        "cannot open {}: {e}",
+                        self.path
+                    )));
+                }
             },
         };
         // Seek every time: under WASI a read stream that hit end-of-file stays there, so
         // this is what lets a later poll see lines appended since.
-        file.seek(SeekFrom::Start(self.position as u64 + self.pending.len() as u64))?;
+        file.seek(SeekFrom::Start(
+            self.position as u64 + self.pending.len() as u64,
+        ))?;
         let mut records = Vec::new();
         let mut scanned = 0; // bytes of `pending` known to hold no `\n`
         let mut consumed = 0; // bytes of `pending` already turned into records

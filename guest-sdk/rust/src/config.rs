@@ -381,7 +381,10 @@ impl ConfigKey {
             } else if let Some(check) = self.validator
                 && let Err(e) = check(v)
             {
-                errors.push(format!("Invalid value {v} for configuration {}: {e}", self.name));
+                errors.push(format!(
+                    "Invalid value {v} for configuration {}: {e}",
+                    self.name
+                ));
             }
         }
         ConfigValue {
@@ -507,15 +510,13 @@ mod tests {
                     .default_value("2000"),
             )
             .define(
-                ConfigKey::new("topic", ConfigType::String, Importance::High, "t").validator(
-                    |v| {
-                        if v.contains(',') {
-                            Err("one topic only".into())
-                        } else {
-                            Ok(())
-                        }
-                    },
-                ),
+                ConfigKey::new("topic", ConfigType::String, Importance::High, "t").validator(|v| {
+                    if v.contains(',') {
+                        Err("one topic only".into())
+                    } else {
+                        Ok(())
+                    }
+                }),
             )
     }
 

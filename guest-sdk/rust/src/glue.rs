@@ -17,13 +17,13 @@ use std::marker::PhantomData;
 
 use wasmconnect_data::batch;
 
-pub(crate) use crate::plugin_bindings::wasmconnect::connector::types as wit;
 use crate::plugin_bindings::exports::wasmconnect::connector::connector as wit_connector;
+pub(crate) use crate::plugin_bindings::wasmconnect::connector::types as wit;
 use crate::sink_bindings::exports::wasmconnect::connector::sink_task as wit_sink;
 use crate::source_bindings::exports::wasmconnect::connector::source_task as wit_source;
 use crate::{
-    Config, ConfigDef, ConfigDefault, ConfigType, ConfigValue, ConnectError, Importance,
-    OffsetMap, OffsetValue, PartitionOffset, PluginInfo, RecordMetadata, SinkConnector, SinkTask,
+    Config, ConfigDef, ConfigDefault, ConfigType, ConfigValue, ConnectError, Importance, OffsetMap,
+    OffsetValue, PartitionOffset, PluginInfo, RecordMetadata, SinkConnector, SinkTask,
     SourceConnector, SourceRecord, SourceTask, TopicPartition, Width,
 };
 
@@ -223,7 +223,9 @@ fn with_connector<C: 'static, R>(
     })
 }
 
-fn connector_stop<C: 'static>(stop: impl FnOnce(&mut C) -> Result<(), ConnectError>) -> WitResult<()> {
+fn connector_stop<C: 'static>(
+    stop: impl FnOnce(&mut C) -> Result<(), ConnectError>,
+) -> WitResult<()> {
     let taken = CONNECTOR.with(|slot| match slot.try_borrow_mut() {
         Ok(mut slot) => Ok(slot.take()),
         Err(_) => Err(fatal("connector called re-entrantly")),

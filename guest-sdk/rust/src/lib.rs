@@ -4,7 +4,7 @@
 //! the connector level and one for its tasks, and names them in one export macro; the SDK
 //! does the WIT plumbing (bindings, the record-batch encoding, the task resource):
 //!
-//! ```ignore
+//! ```no_run
 //! use wasmconnect_guest::*;
 //!
 //! #[derive(Default)]

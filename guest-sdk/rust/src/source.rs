@@ -99,7 +99,10 @@ impl OffsetReader {
     /// The last committed offset of each partition, in the same order; `None` where nothing
     /// was committed yet.
     pub fn offsets(&self, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {
-        let wit: Vec<_> = partitions.iter().map(crate::glue::offset_map_to_wit).collect();
+        let wit: Vec<_> = partitions
+            .iter()
+            .map(crate::glue::offset_map_to_wit)
+            .collect();
         offset_reader::offsets(&wit)
             .into_iter()
             .map(|o| o.map(crate::glue::offset_map_from_wit))

@@ -10,8 +10,8 @@ use wasmtime::component::ResourceAny;
 use super::bindings::{plugin, sink, source, types};
 use super::host::{HostState, offset_map_from_wit};
 use super::{
-    ConfigValue, Limits, OffsetReader, Plugin, PluginKind, Requests, Sandbox,
-    SandboxError, begin_call, config_to_wit,
+    ConfigValue, Limits, OffsetReader, Plugin, PluginKind, Requests, Sandbox, SandboxError,
+    begin_call, config_to_wit,
 };
 
 type Props = BTreeMap<String, String>;
@@ -47,7 +47,7 @@ impl Sandbox {
         let bindings = pre
             .instantiate_async(&mut store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&store, e))?;
         Ok(ConnectorInstance { store, bindings })
     }
 
@@ -60,7 +60,10 @@ impl Sandbox {
         offsets: Arc<dyn OffsetReader>,
     ) -> Result<SourceTaskInstance, SandboxError> {
         if plugin.kind != PluginKind::Source {
-            return Err(SandboxError::NotAPlugin(format!("{} is not a source", plugin.class_name)));
+            return Err(SandboxError::NotAPlugin(format!(
+                "{} is not a source",
+                plugin.class_name
+            )));
         }
         let mut store = self.store(limits, connector.into(), Some(offsets))?;
         let pre = source::SourceConnectorPre::new(plugin.pre.clone())
@@ -69,14 +72,14 @@ impl Sandbox {
         let bindings = pre
             .instantiate_async(&mut store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&store, e))?;
         begin_call(&mut store);
         let task = bindings
             .wasmconnect_connector_source_task()
             .task()
             .call_constructor(&mut store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&store, e))?;
         Ok(SourceTaskInstance {
             store,
             bindings,
@@ -93,7 +96,10 @@ impl Sandbox {
         limits: &Limits,
     ) -> Result<SinkTaskInstance, SandboxError> {
         if plugin.kind != PluginKind::Sink {
-            return Err(SandboxError::NotAPlugin(format!("{} is not a sink", plugin.class_name)));
+            return Err(SandboxError::NotAPlugin(format!(
+                "{} is not a sink",
+                plugin.class_name
+            )));
         }
         let mut store = self.store(limits, connector.into(), None)?;
         let pre = sink::SinkConnectorPre::new(plugin.pre.clone())
@@ -102,14 +108,14 @@ impl Sandbox {
         let bindings = pre
             .instantiate_async(&mut store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&store, e))?;
         begin_call(&mut store);
         let task = bindings
             .wasmconnect_connector_sink_task()
             .task()
             .call_constructor(&mut store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&store, e))?;
         Ok(SinkTaskInstance {
             store,
             bindings,
@@ -127,7 +133,7 @@ impl ConnectorInstance {
             .wasmconnect_connector_connector()
             .call_validate(&mut self.store, &config_to_wit(config))
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         Ok(values
             .into_iter()
             .map(|v| ConfigValue {
@@ -148,7 +154,7 @@ impl ConnectorInstance {
             .wasmconnect_connector_connector()
             .call_start(&mut self.store, &config_to_wit(config))
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -160,7 +166,7 @@ impl ConnectorInstance {
             .wasmconnect_connector_connector()
             .call_task_configs(&mut self.store, max_tasks)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         let configs = guest(r)?;
         if configs.len() > max_tasks as usize {
             return Err(SandboxError::Contract(format!(
@@ -182,7 +188,7 @@ impl ConnectorInstance {
             .wasmconnect_connector_connector()
             .call_stop(&mut self.store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -229,7 +235,7 @@ impl SourceTaskInstance {
             .task()
             .call_start(&mut self.store, self.task, &config_to_wit(config))
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         Ok(guest(r)?.commit_record)
     }
 
@@ -242,7 +248,7 @@ impl SourceTaskInstance {
             .task()
             .call_poll(&mut self.store, self.task)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         let batch = guest(r)?;
         let seq = self.poll_seq;
         self.poll_seq += 1;
@@ -258,7 +264,7 @@ impl SourceTaskInstance {
             .task()
             .call_commit(&mut self.store, self.task)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -286,7 +292,7 @@ impl SourceTaskInstance {
             .task()
             .call_commit_records(&mut self.store, self.task, &acks)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -299,12 +305,12 @@ impl SourceTaskInstance {
             .task()
             .call_stop(&mut self.store, self.task)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -352,7 +358,7 @@ impl SinkTaskInstance {
             .task()
             .call_start(&mut self.store, self.task, &config_to_wit(config))
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -365,7 +371,7 @@ impl SinkTaskInstance {
             .task()
             .call_open(&mut self.store, self.task, &tps(partitions))
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -379,7 +385,7 @@ impl SinkTaskInstance {
             .task()
             .call_put(&mut self.store, self.task, batch)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -403,7 +409,7 @@ impl SinkTaskInstance {
             .task()
             .call_pre_commit(&mut self.store, self.task, &current)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         Ok(guest(r)?
             .into_iter()
             .map(|po| ((po.topic, po.partition), po.offset))
@@ -419,7 +425,7 @@ impl SinkTaskInstance {
             .task()
             .call_close(&mut self.store, self.task, &tps(partitions))
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 
@@ -432,12 +438,12 @@ impl SinkTaskInstance {
             .task()
             .call_stop(&mut self.store, self.task)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
-            .map_err(SandboxError::trap)?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
         guest(r)
     }
 

@@ -95,9 +95,9 @@ async fn assign(ctx: &mut TaskContext, sink: &mut SinkState) -> Result<(), Sandb
                     break;
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(topic, error = %e, "cannot read topic metadata"),
+                Err(e) => tracing::debug!(topic, error = %e, "waiting for topic"),
             }
-            if ctx.stopping() {
+            if !ctx.wait_runnable().await {
                 return Ok(());
             }
             ctx.sleep(backoff.next()).await;
@@ -275,7 +275,9 @@ async fn fetch(
     out
 }
 
-async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut set = Vec::new();
     for f in futures {
         set.push(f);

@@ -20,7 +20,10 @@ struct StoreReader(crate::offsets::FileOffsetStore);
 
 impl OffsetReader for StoreReader {
     fn offsets(&self, connector: &str, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {
-        partitions.iter().map(|p| self.0.get(connector, p)).collect()
+        partitions
+            .iter()
+            .map(|p| self.0.get(connector, p))
+            .collect()
     }
 }
 
@@ -70,7 +73,10 @@ impl PendingOffsets {
         let key = format!("{:?}", record.source_partition);
         self.0.insert(
             key,
-            (record.source_partition.clone(), record.source_offset.clone()),
+            (
+                record.source_partition.clone(),
+                record.source_offset.clone(),
+            ),
         );
     }
 }
@@ -172,7 +178,8 @@ async fn produce(
     // Group by topic, keeping each record's index.
     let mut by_topic: BTreeMap<&str, (Vec<usize>, Vec<OutRecord>)> = BTreeMap::new();
     for (i, r) in records.iter().enumerate() {
-        let out = convert(ctx, r).map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?;
+        let out = convert(ctx, r)
+            .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?;
         let entry = by_topic.entry(r.topic.as_str()).or_default();
         entry.0.push(i);
         entry.1.push(out);
@@ -191,9 +198,11 @@ async fn produce(
                 Err(e) => {
                     tracing::warn!(topic, error = %e, "produce failed, retrying");
                     if ctx.stopping() {
-                        return Err(SandboxError::Guest(crate::sandbox::ConnectError::Retriable(
-                            format!("stopped while producing to {topic}: {e}"),
-                        )));
+                        return Err(SandboxError::Guest(
+                            crate::sandbox::ConnectError::Retriable(format!(
+                                "stopped while producing to {topic}: {e}"
+                            )),
+                        ));
                     }
                     let d = backoff.next();
                     ctx.sleep(d).await;
