@@ -410,13 +410,12 @@ impl Herder {
             .map(Duration::from_millis)
             .unwrap_or(c.call_timeout);
         let mut dirs = Vec::new();
-        if plugin.class_name == FILE_SOURCE || plugin.class_name == FILE_SINK {
-            if let Some(dir) = config
+        if (plugin.class_name == FILE_SOURCE || plugin.class_name == FILE_SINK)
+            && let Some(dir) = config
                 .get("file")
                 .and_then(|f| crate::sandbox::parent_dir(std::path::Path::new(f)))
-            {
-                dirs.push((dir, plugin.class_name == FILE_SINK));
-            }
+        {
+            dirs.push((dir, plugin.class_name == FILE_SINK));
         }
         if let Some(extra) = config.get("wasm.allowed.dirs") {
             for d in extra.split(',').map(str::trim).filter(|d| !d.is_empty()) {
@@ -599,10 +598,10 @@ impl Herder {
 
     async fn stop_connector(&self, mut connector: Connector) {
         self.stop_tasks(&mut connector).await;
-        if let Some(instance) = connector.instance.take() {
-            if let Err(e) = instance.lock().await.stop().await {
-                tracing::warn!(error = %e, "connector stop failed");
-            }
+        if let Some(instance) = connector.instance.take()
+            && let Err(e) = instance.lock().await.stop().await
+        {
+            tracing::warn!(error = %e, "connector stop failed");
         }
     }
 

@@ -162,15 +162,15 @@ async fn list_connectors(
     let mut out = serde_json::Map::new();
     for name in names {
         let mut entry = serde_json::Map::new();
-        if expand.contains("status") {
-            if let Ok(st) = s.herder.status(&name).await {
-                entry.insert("status".into(), status_json(&st, s.herder.worker_id()));
-            }
+        if expand.contains("status")
+            && let Ok(st) = s.herder.status(&name).await
+        {
+            entry.insert("status".into(), status_json(&st, s.herder.worker_id()));
         }
-        if expand.contains("info") {
-            if let Ok(info) = s.herder.info(&name).await {
-                entry.insert("info".into(), info_json(&info));
-            }
+        if expand.contains("info")
+            && let Ok(info) = s.herder.info(&name).await
+        {
+            entry.insert("info".into(), info_json(&info));
         }
         out.insert(name, Value::Object(entry));
     }
@@ -288,12 +288,12 @@ async fn put_config(
     ConnectJson(config): ConnectJson<BTreeMap<String, Value>>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let config = props_from(config)?;
-    if let Some(n) = config.get("name") {
-        if n != &name {
-            return Err(ApiError::BadRequest(format!(
-                "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-            )));
-        }
+    if let Some(n) = config.get("name")
+        && n != &name
+    {
+        return Err(ApiError::BadRequest(format!(
+            "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+        )));
     }
     let (created, info) = s.herder.put_config(&name, config).await?;
     let code = if created {

@@ -190,10 +190,10 @@ impl TestWorker {
     fn wait_ready(&mut self) {
         let start = Instant::now();
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("worker exited early ({status}); log:\n{}", self.log());
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("worker exited early ({status}); log:\n{}", self.log());
             }
             if self
                 .http
