@@ -85,6 +85,7 @@ fn malformed_properties_and_bad_plugins_at_start_are_reported_and_skipped() {
     let mut w = w;
     std::fs::write(w.dir.join("plugins/core.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(w.dir.join("plugins/garbage.wasm"), b"not wasm at all").unwrap();
+    std::fs::write(w.dir.join("plugins/other-world.wasm"), b"\0asm\x0d\0\x01\0").unwrap();
     w.stop();
     w.restart();
     let log = w.log();
@@ -97,6 +98,11 @@ fn malformed_properties_and_bad_plugins_at_start_are_reported_and_skipped() {
         "{log}"
     );
     assert!(log.contains("garbage.wasm"), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("other-world.wasm") && l.contains("source-connector")),
+        "{log}"
+    );
     // The good connectors run anyway.
     append_lines(&input, (0..10).map(|i| format!("ok-{i}")));
     wait_for(

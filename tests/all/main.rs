@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod broker;
+mod errors;
 mod kafka;
 mod pipeline;
 mod rest;

@@ -65,6 +65,7 @@ impl Sandbox {
                 plugin.class_name
             )));
         }
+        let started = std::time::Instant::now();
         let mut store = self.store(limits, connector.into(), Some(offsets))?;
         let pre = source::SourceConnectorPre::new(plugin.pre.clone())
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
@@ -80,6 +81,10 @@ impl Sandbox {
             .call_constructor(&mut store)
             .await
             .map_err(|e| SandboxError::trap_in(&store, e))?;
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            "source task instantiated"
+        );
         Ok(SourceTaskInstance {
             store,
             bindings,
@@ -101,6 +106,7 @@ impl Sandbox {
                 plugin.class_name
             )));
         }
+        let started = std::time::Instant::now();
         let mut store = self.store(limits, connector.into(), None)?;
         let pre = sink::SinkConnectorPre::new(plugin.pre.clone())
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
@@ -116,6 +122,10 @@ impl Sandbox {
             .call_constructor(&mut store)
             .await
             .map_err(|e| SandboxError::trap_in(&store, e))?;
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            "sink task instantiated"
+        );
         Ok(SinkTaskInstance {
             store,
             bindings,

@@ -7,7 +7,7 @@ use tracing::Instrument;
 use wasmconnect_data::{Header, Schema, SinkRecord, TimestampType, Value, batch};
 
 use super::{Backoff, State, Status, TaskContext};
-use crate::kafka::FetchedRecord;
+use crate::kafka::{FetchedRecord, OutRecord};
 use crate::sandbox::{ConnectError, SandboxError, SinkTaskInstance, TopicPartition};
 
 /// Bytes asked per partition per fetch.
@@ -64,6 +64,8 @@ struct SinkState {
     /// Last committed offsets.
     committed: BTreeMap<TopicPartition, i64>,
     paused: BTreeSet<TopicPartition>,
+    /// The records of the current batch as read, for the dead letter queue.
+    raw: std::collections::HashMap<(TopicPartition, i64), FetchedRecord>,
 }
 
 fn group(ctx: &TaskContext) -> String {
@@ -161,9 +163,24 @@ async fn sink_loop(
         }
         let fetched = fetch(ctx, sink).await;
         let mut records = Vec::new();
+        sink.raw.clear();
+        let keep_raw = ctx.tolerate_errors && ctx.dlq_topic.is_some();
         for (tp, batch) in fetched {
             for r in batch {
-                records.push(convert(ctx, &tp, r)?);
+                if keep_raw {
+                    sink.raw.insert((tp.clone(), r.offset), r.clone());
+                }
+                let (offset, raw) = (r.offset, keep_raw.then(|| r.clone()));
+                match convert(ctx, &tp, r) {
+                    Ok(record) => records.push(record),
+                    Err(e) if ctx.tolerate_errors => {
+                        // errors.tolerance=all: skip it, as Connect does, and keep going.
+                        errant(ctx, &tp, offset, raw.as_ref(), &e.to_string()).await;
+                        sink.positions.insert(tp.clone(), offset + 1);
+                        sink.delivered.insert(tp.clone(), offset + 1);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         if !records.is_empty() {
@@ -189,15 +206,16 @@ async fn sink_loop(
             }
         }
         let requests = task.take_requests();
-        handle_requests(ctx, sink, requests)?;
-        if last_commit.elapsed() >= ctx.flush_interval {
+        let commit_now = requests.commit;
+        handle_requests(ctx, sink, requests).await?;
+        if commit_now || last_commit.elapsed() >= ctx.flush_interval {
             commit(ctx, task, sink).await?;
             last_commit = Instant::now();
         }
     }
 }
 
-fn handle_requests(
+async fn handle_requests(
     ctx: &TaskContext,
     sink: &mut SinkState,
     requests: crate::sandbox::Requests,
@@ -217,9 +235,53 @@ fn handle_requests(
                 "errant record {topic}-{partition}@{offset} reported with errors.tolerance=none: {error}"
             ))));
         }
-        tracing::warn!(topic, partition, offset, error, "errant record reported");
+        let tp = (topic, partition);
+        let raw = sink.raw.get(&(tp.clone(), offset)).cloned();
+        errant(ctx, &tp, offset, raw.as_ref(), &error).await;
     }
     Ok(())
+}
+
+/// A record the task could not take, with `errors.tolerance=all`: logged and, if
+/// `errors.deadletterqueue.topic.name` is set, produced there as it was read.
+async fn errant(
+    ctx: &TaskContext,
+    tp: &TopicPartition,
+    offset: i64,
+    raw: Option<&FetchedRecord>,
+    error: &str,
+) {
+    tracing::warn!(topic = %tp.0, partition = tp.1, offset, error, "errant record skipped");
+    let (Some(dlq), Some(raw)) = (&ctx.dlq_topic, raw) else {
+        return;
+    };
+    let mut headers = raw.headers.clone();
+    if ctx
+        .connector_config
+        .get("errors.deadletterqueue.context.headers.enable")
+        .is_some_and(|v| v == "true")
+    {
+        for (k, v) in [
+            ("__connect.errors.topic", tp.0.clone()),
+            ("__connect.errors.partition", tp.1.to_string()),
+            ("__connect.errors.offset", offset.to_string()),
+            ("__connect.errors.connector.name", ctx.id.connector.clone()),
+            ("__connect.errors.task.id", ctx.id.task.to_string()),
+            ("__connect.errors.exception.message", error.to_string()),
+        ] {
+            headers.push((k.to_string(), v.into_bytes()));
+        }
+    }
+    let record = OutRecord {
+        partition: None,
+        key: raw.key.clone(),
+        value: raw.value.clone(),
+        headers,
+        timestamp_ms: Some(raw.timestamp_ms),
+    };
+    if let Err(e) = ctx.kafka.producer.send(dlq, vec![record]).await {
+        tracing::error!(topic = %dlq, error = %e, "cannot write to the dead letter queue");
+    }
 }
 
 async fn fetch(
