@@ -2,7 +2,7 @@
 # `make run`: a standalone worker with Kafka's quickstart pipeline (file source -> topic ->
 # file sink) against the broker `make kafka-up` started. Ctrl-C stops the worker and broker.
 set -euo pipefail
-kafka_dir=${1:?usage: $0 <kafka dir>}
+kafka_dir=$(cd "${1:?usage: $0 <kafka dir>}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo=$root/target/demo
 mkdir -p "$demo"
@@ -16,7 +16,8 @@ cp "$root/config/connect-file-source.properties" "$root/config/connect-file-sink
 [[ -f $demo/test.txt ]] || printf 'foo\nbar\n' >"$demo/test.txt"
 
 stop() {
-    [[ -n ${worker:-} ]] && kill "$worker" 2>/dev/null && wait "$worker" 2>/dev/null
+    trap - EXIT INT TERM
+    if [[ -n ${worker:-} ]]; then kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null || true; fi
     "$root/tools/kafka/stop.sh" "$kafka_dir"
 }
 trap stop EXIT INT TERM

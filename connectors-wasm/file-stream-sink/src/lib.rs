@@ -81,6 +81,9 @@ impl SinkTask for FileStreamSinkTask {
             let _ = writeln!(self.line, "{}", JavaString(&record.value));
             self.out.write_all(self.line.as_bytes())?;
         }
+        // Visible at once, like Kafka's sink; durable (fsync) only at flush, before the
+        // worker commits the offsets.
+        self.out.flush()?;
         Ok(())
     }
 
