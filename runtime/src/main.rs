@@ -90,6 +90,13 @@ async fn standalone(worker: PathBuf, connectors: Vec<PathBuf>) -> anyhow::Result
         .context("cannot start the worker")?;
     let groups = wasmconnect::kafka::GroupOffsets::new(&bootstrap, timeout)
         .context("cannot start the worker")?;
+    let kafka_cluster_id = match groups.cluster_id().await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the Kafka cluster id");
+            None
+        }
+    };
     let kafka = KafkaClients {
         producer: Arc::new(producer),
         consumer: Arc::new(consumer),
@@ -131,7 +138,7 @@ async fn standalone(worker: PathBuf, connectors: Vec<PathBuf>) -> anyhow::Result
     let state = AppState {
         herder: herder.clone(),
         upload_max_bytes: usize::try_from(config.plugin_upload_max_bytes).unwrap_or(usize::MAX),
-        kafka_cluster_id: None,
+        kafka_cluster_id,
     };
     let server = tokio::spawn(async move {
         axum::serve(listener, app(state))

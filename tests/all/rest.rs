@@ -13,6 +13,12 @@ fn connector_lifecycle_over_rest() {
     let (code, root) = w.get("/");
     assert_eq!(code, 200);
     assert!(root["version"].is_string());
+    assert!(
+        root["kafka_cluster_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "{root}"
+    );
 
     let topic = unique("rest");
     let file = w.dir.join("rest.out.txt").display().to_string();

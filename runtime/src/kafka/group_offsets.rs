@@ -8,6 +8,7 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
+use kafka_protocol::messages::metadata_request::MetadataRequest;
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
@@ -215,6 +216,23 @@ impl GroupOffsets {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_millis(500));
         }
+    }
+
+    /// The cluster id (a Metadata request for no topics to a bootstrap server), for `GET /`.
+    pub async fn cluster_id(&self) -> Result<Option<String>, KafkaError> {
+        self.with_retries("describe cluster", "", || async {
+            let mut state = self.state.lock().await;
+            let mut last = None;
+            for addr in &self.servers {
+                let request = MetadataRequest::default().with_topics(Some(Vec::new()));
+                match send(&mut state, addr, "describe cluster", request, 12).await {
+                    Ok(r) => return Ok(r.cluster_id.map(|id| id.to_string())),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.unwrap_or(Attempt::Fail(KafkaError::NoBootstrapServers)))
+        })
+        .await
     }
 
     /// Sends `request` to `group`'s coordinator, finding it first if needed.
