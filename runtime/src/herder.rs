@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex as AsyncMutex, RwLock, watch};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::converters::{self, Converter};
 use crate::offsets::FileOffsetStore;
@@ -105,6 +106,8 @@ struct Inner {
     connectors: AsyncMutex<BTreeMap<String, Connector>>,
     /// Serializes plugin uploads.
     upload: AsyncMutex<()>,
+    /// Tasks send their connector's name here for `request-task-reconfiguration`.
+    reconfigure: tokio::sync::mpsc::Sender<String>,
 }
 
 /// One entry of `GET /connectors/{name}/status`.
@@ -141,7 +144,8 @@ impl Herder {
         kafka: KafkaClients,
         offsets: FileOffsetStore,
     ) -> Self {
-        Self {
+        let (reconfigure, mut requests) = tokio::sync::mpsc::channel::<String>(64);
+        let herder = Self {
             inner: Arc::new(Inner {
                 config,
                 sandbox,
@@ -150,7 +154,70 @@ impl Herder {
                 plugins: RwLock::new(Vec::new()),
                 connectors: AsyncMutex::new(BTreeMap::new()),
                 upload: AsyncMutex::new(()),
+                reconfigure,
             }),
+        };
+        let weak = Arc::downgrade(&herder.inner);
+        tokio::spawn(async move {
+            while let Some(name) = requests.recv().await {
+                let Some(inner) = weak.upgrade() else { break };
+                Herder { inner }.reconfigure(&name).await;
+            }
+        });
+        herder
+    }
+
+    /// `request-task-reconfiguration`: asks the connector for its task configs again and, if
+    /// they changed, restarts its tasks with them.
+    async fn reconfigure(&self, name: &str) {
+        let mut connectors = self.inner.connectors.lock().await;
+        let Some(c) = connectors.get_mut(name) else {
+            return;
+        };
+        let Some(instance) = c.instance.clone() else {
+            return;
+        };
+        let tasks_max = c
+            .config
+            .get("tasks.max")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1u32);
+        let configs = {
+            let mut instance = instance.lock().await;
+            let configs = instance.task_configs(tasks_max).await;
+            let requests = instance.take_requests();
+            if !requests.errors.is_empty() {
+                c.status = Status::failed(&requests.errors.join("; "), "");
+            }
+            configs
+        };
+        let configs = match configs {
+            Ok(configs) => configs,
+            Err(e) => {
+                c.status = Status::failed(&format!("task-configs failed: {e}"), &e.trace());
+                return;
+            }
+        };
+        let current: Vec<&Props> = c.tasks.iter().map(|t| &t.config).collect();
+        if configs.iter().collect::<Vec<_>>() == current {
+            tracing::debug!(connector = name, "task configs unchanged");
+            return;
+        }
+        tracing::info!(
+            connector = name,
+            tasks = configs.len(),
+            "reconfiguring tasks"
+        );
+        for t in &mut c.tasks {
+            t.control.send_modify(|ctl| ctl.stopping = true);
+        }
+        let mut old = std::mem::take(&mut c.tasks);
+        for t in &mut old {
+            self.join_task(t).await;
+        }
+        for (i, config) in configs.into_iter().enumerate() {
+            let handle = self.spawn_task(name, c, i as u32, config);
+            c.tasks.push(handle);
         }
     }
 
@@ -471,17 +538,40 @@ impl Herder {
         };
         let limits = self.limits(&plugin, &config);
         let span = tracing::info_span!("connector", connector = name);
-        let _enter = span.enter();
-        let mut instance = match self.inner.sandbox.connector(&plugin, name, &limits).await {
+        let started = self
+            .start_connector_instance(name, &config, &plugin, &limits, &mut connector)
+            .instrument(span)
+            .await;
+        let Some(task_configs) = started else {
+            return connector;
+        };
+        for (i, task_config) in task_configs.into_iter().enumerate() {
+            let handle = self.spawn_task(name, &connector, i as u32, task_config);
+            connector.tasks.push(handle);
+        }
+        connector
+    }
+
+    /// Instantiates and starts the connector level; returns its task configs, or `None` with
+    /// the connector FAILED.
+    async fn start_connector_instance(
+        &self,
+        name: &str,
+        config: &Props,
+        plugin: &Plugin,
+        limits: &Limits,
+        connector: &mut Connector,
+    ) -> Option<Vec<Props>> {
+        let mut instance = match self.inner.sandbox.connector(plugin, name, limits).await {
             Ok(i) => i,
             Err(e) => {
                 connector.status = Status::failed(&e.to_string(), &e.trace());
-                return connector;
+                return None;
             }
         };
-        if let Err(e) = instance.start(&config).await {
+        if let Err(e) = instance.start(config).await {
             connector.status = Status::failed(&format!("connector start failed: {e}"), &e.trace());
-            return connector;
+            return None;
         }
         let tasks_max = config
             .get("tasks.max")
@@ -491,18 +581,18 @@ impl Herder {
             Ok(t) => t,
             Err(e) => {
                 connector.status = Status::failed(&format!("task-configs failed: {e}"), &e.trace());
-                return connector;
+                return None;
             }
         };
+        let requests = instance.take_requests();
+        if !requests.errors.is_empty() {
+            connector.status = Status::failed(&requests.errors.join("; "), "");
+            return None;
+        }
         connector.instance = Some(Arc::new(AsyncMutex::new(instance)));
         connector.status = Status::new(State::Running);
         tracing::info!(tasks = task_configs.len(), "connector started");
-        drop(_enter);
-        for (i, task_config) in task_configs.into_iter().enumerate() {
-            let handle = self.spawn_task(name, &connector, i as u32, task_config);
-            connector.tasks.push(handle);
-        }
-        connector
+        Some(task_configs)
     }
 
     fn spawn_task(
@@ -553,6 +643,7 @@ impl Herder {
                 .config
                 .get("errors.tolerance")
                 .is_some_and(|t| t == "all"),
+            reconfigure: self.inner.reconfigure.clone(),
             dlq_topic: connector
                 .config
                 .get("errors.deadletterqueue.topic.name")

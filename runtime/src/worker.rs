@@ -124,6 +124,8 @@ pub struct TaskContext {
     pub tolerate_errors: bool,
     /// `errors.deadletterqueue.topic.name`.
     pub dlq_topic: Option<String>,
+    /// Where `request-task-reconfiguration` goes: the herder, by connector name.
+    pub reconfigure: tokio::sync::mpsc::Sender<String>,
 }
 
 impl TaskContext {
@@ -154,6 +156,25 @@ impl TaskContext {
             if self.control.changed().await.is_err() {
                 return false;
             }
+        }
+    }
+
+    /// Acts on what the guest asked during its last calls: `raise-error` fails the task,
+    /// `request-task-reconfiguration` is passed to the herder.
+    pub(crate) fn connector_requests(
+        &self,
+        requests: &crate::sandbox::Requests,
+    ) -> Result<(), crate::sandbox::SandboxError> {
+        if requests.reconfigure {
+            // A full channel means a reconfiguration is already queued.
+            let _ = self.reconfigure.try_send(self.id.connector.clone());
+        }
+        if requests.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::sandbox::SandboxError::Guest(
+                crate::sandbox::ConnectError::Fatal(requests.errors.join("; ")),
+            ))
         }
     }
 

@@ -113,3 +113,43 @@ fn connector_error_is_a_typed_failure_not_a_trap() {
     assert!(trace.contains("chaos: fatal error requested"), "{trace}");
     assert!(!trace.contains("wasm trap"), "{trace}");
 }
+
+#[test]
+fn connector_context_raise_error_and_reconfiguration() {
+    let k = kafka();
+    let w = WorkerBuilder::new(&k.bootstrap())
+        .plugins(&["chaos"])
+        .start();
+    let topic = unique("chaos-ctx");
+    w.create(
+        "chaos-raise",
+        &[
+            ("connector.class", "ChaosSource"),
+            ("chaos.mode", "raise"),
+            ("topic", &topic),
+        ],
+    );
+    let trace = w.wait_task_state("chaos-raise", 0, "FAILED", Duration::from_secs(30));
+    assert!(trace.contains("chaos: raise-error requested"), "{trace}");
+
+    // A task asks for reconfiguration once: the connector is asked for task configs again
+    // and its tasks restart with them (generation 2), both running.
+    w.create(
+        "chaos-reconf",
+        &[
+            ("connector.class", "ChaosSource"),
+            ("chaos.mode", "reconfigure"),
+            ("chaos.task", "1"),
+            ("tasks.max", "2"),
+            ("topic", &topic),
+        ],
+    );
+    wait_for(Duration::from_secs(30), "tasks of generation 2", || {
+        let (_, tasks) = w.get("/connectors/chaos-reconf/tasks");
+        let tasks = tasks.as_array()?.clone();
+        (tasks.len() == 2 && tasks.iter().all(|t| t["config"]["chaos.generation"] == "2"))
+            .then_some(())
+    });
+    w.wait_task_state("chaos-reconf", 0, "RUNNING", Duration::from_secs(30));
+    w.wait_task_state("chaos-reconf", 1, "RUNNING", Duration::from_secs(30));
+}

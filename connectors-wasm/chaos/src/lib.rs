@@ -3,7 +3,9 @@
 //! `chaos.mode` picks what `poll` does once `chaos.after.polls` polls have behaved:
 //! `trap` panics (a wasm trap), `loop` spins forever without yielding, `memory` allocates
 //! until the memory cap stops it, `error` returns a fatal error, `retriable` a retriable one,
-//! and `ok` keeps behaving: one record per poll, value `chaos-<n>` on `topic`.
+//! `raise` calls `raise-error`, `reconfigure` asks once for a task reconfiguration (the new
+//! task configs carry `chaos.generation`), and `ok` keeps behaving: one record per poll, value
+//! `chaos-<n>` on `topic`.
 //! `task_configs` returns `tasks.max` tasks; with `chaos.task` set, only that task index
 //! misbehaves and the others stay `ok`.
 
@@ -14,12 +16,24 @@ const AFTER: &str = "chaos.after.polls";
 const TASK: &str = "chaos.task";
 const TASK_INDEX: &str = "chaos.task.index";
 const TOPIC: &str = "topic";
-const MODES: [&str; 6] = ["ok", "trap", "loop", "memory", "error", "retriable"];
+const GENERATION: &str = "chaos.generation";
+const MODES: [&str; 8] = [
+    "ok",
+    "trap",
+    "loop",
+    "memory",
+    "error",
+    "retriable",
+    "raise",
+    "reconfigure",
+];
 
 /// The connector: one task config per allowed task.
 #[derive(Debug, Default)]
 pub struct ChaosSourceConnector {
     config: Config,
+    /// How many times `task_configs` ran.
+    generation: std::cell::Cell<u32>,
 }
 
 impl SourceConnector for ChaosSourceConnector {
@@ -36,7 +50,7 @@ impl SourceConnector for ChaosSourceConnector {
                     MODE,
                     ConfigType::String,
                     Importance::High,
-                    "ok, trap, loop, memory, error or retriable.",
+                    "ok, trap, loop, memory, error, retriable, raise or reconfigure.",
                 )
                 .default_value("ok")
                 .validator(|v| {
@@ -79,10 +93,12 @@ impl SourceConnector for ChaosSourceConnector {
     }
 
     fn task_configs(&self, max_tasks: u32) -> Result<Vec<Config>, ConnectError> {
+        self.generation.set(self.generation.get() + 1);
         Ok((0..max_tasks.max(1))
             .map(|i| {
                 let mut c = self.config.clone();
                 c.set(TASK_INDEX, i.to_string());
+                c.set(GENERATION, self.generation.get().to_string());
                 c
             })
             .collect())
@@ -93,6 +109,7 @@ impl SourceConnector for ChaosSourceConnector {
 #[derive(Debug)]
 pub struct ChaosSourceTask {
     mode: String,
+    generation: i32,
     after: u64,
     topic: String,
     index: i32,
@@ -111,6 +128,7 @@ impl SourceTask for ChaosSourceTask {
                 "ok".to_owned()
             },
             after: config.get_int(AFTER)?.unwrap_or(0).max(0) as u64,
+            generation: config.get_int(GENERATION)?.unwrap_or(1),
             topic: config.require(TOPIC)?.to_owned(),
             index,
             polls: 0,
@@ -139,6 +157,10 @@ impl SourceTask for ChaosSourceTask {
                 "error" => return Err(ConnectError::fatal("chaos: fatal error requested")),
                 "retriable" => {
                     return Err(ConnectError::retriable("chaos: retriable error requested"));
+                }
+                "raise" => raise_error("chaos: raise-error requested"),
+                "reconfigure" if self.generation == 1 && n == self.after => {
+                    request_task_reconfiguration();
                 }
                 _ => {}
             }

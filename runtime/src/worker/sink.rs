@@ -220,6 +220,7 @@ async fn handle_requests(
     sink: &mut SinkState,
     requests: crate::sandbox::Requests,
 ) -> Result<(), SandboxError> {
+    ctx.connector_requests(&requests)?;
     for tp in requests.pause {
         sink.paused.insert(tp);
     }

@@ -109,6 +109,7 @@ async fn source_loop(
             Err(e) => return Err(e),
         };
         backoff.reset();
+        ctx.connector_requests(&task.take_requests())?;
         let records = batch::decode_source(&bytes)
             .map_err(|e| SandboxError::Contract(format!("poll returned a bad batch: {e}")))?;
         if records.is_empty() {
