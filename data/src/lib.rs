@@ -2,6 +2,7 @@
 //! record-batch codec (`wit/RECORD-FORMAT.md`), shared by the worker and the Rust guest SDK so
 //! both sides of the boundary agree byte for byte.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod batch;
 mod model;

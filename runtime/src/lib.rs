@@ -1,6 +1,7 @@
 //! The wasmconnect worker: Kafka Connect's runtime with every connector and task inside its own
 //! wasmtime component instance. Offsets, converters, Kafka I/O and REST stay native.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod config;
 pub mod converters;

@@ -8,7 +8,7 @@ use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 use super::bindings::{plugin, sink, source, types};
-use super::host::{HostState, offset_map_from_wit};
+use super::host::HostState;
 use super::{
     ConfigValue, Limits, OffsetReader, Plugin, PluginKind, Requests, Sandbox, SandboxError,
     begin_call, config_to_wit,
@@ -324,11 +324,6 @@ impl SourceTaskInstance {
         guest(r)
     }
 
-    /// Bytes of linear memory in use, for metrics.
-    pub fn memory_bytes(&self) -> u64 {
-        0
-    }
-
     /// What the task asked of the worker since the last call to this.
     pub fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
@@ -461,9 +456,4 @@ impl SinkTaskInstance {
     pub fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
     }
-}
-
-#[allow(dead_code, reason = "kept for offset-reader symmetry")]
-fn _unused(m: types::OffsetMap) -> wasmconnect_data::OffsetMap {
-    offset_map_from_wit(m)
 }

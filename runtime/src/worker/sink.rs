@@ -299,17 +299,24 @@ async fn fetch(
         ctx.sleep(Duration::from_millis(100)).await;
         return Vec::new();
     }
-    let consumer = ctx.kafka.consumer.clone();
-    let futures = wanted.into_iter().map(|(tp, offset)| {
-        let consumer = consumer.clone();
-        async move {
+    // One fetch per partition, concurrently.
+    let mut fetches = tokio::task::JoinSet::new();
+    for (tp, offset) in wanted {
+        let consumer = ctx.kafka.consumer.clone();
+        fetches.spawn(async move {
             let r = consumer
                 .fetch(&tp.0, tp.1, offset, FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS)
                 .await;
             (tp, offset, r)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(done) = fetches.join_next().await {
+        if let Ok(r) = done {
+            results.push(r);
         }
-    });
-    let results = futures_join_all(futures).await;
+    }
+    results.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     let mut any_error = false;
     for (tp, offset, r) in results {
@@ -334,22 +341,6 @@ async fn fetch(
     }
     if any_error {
         ctx.sleep(Duration::from_millis(500)).await;
-    }
-    out
-}
-
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(f);
-    }
-    let mut out = Vec::with_capacity(set.len());
-    // Partitions per task are few; run them concurrently with a simple join.
-    let handles: Vec<_> = set.into_iter().map(Box::pin).collect();
-    for h in handles {
-        out.push(h.await);
     }
     out
 }
