@@ -442,6 +442,81 @@ impl Herder {
         }
     }
 
+    /// The installed plugin that `class` names.
+    pub async fn plugin(&self, class: &str) -> Option<Plugin> {
+        self.find_plugin(class).await
+    }
+
+    /// `PUT /connector-plugins/{class}/config/validate`: the worker's connector keys and the
+    /// plugin's own, each with its definition and its validation result.
+    pub async fn validate_report(
+        &self,
+        plugin: &Plugin,
+        config: &Props,
+    ) -> Result<Vec<(crate::sandbox::ConfigKey, crate::sandbox::ConfigValue)>, HerderError> {
+        use crate::sandbox::{ConfigKey, ConfigValue};
+        let def = crate::config::connector_def();
+        let worker_values = def.validate(config);
+        let mut report: Vec<(ConfigKey, ConfigValue)> = def
+            .keys()
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let value = worker_values.iter().find(|v| v.name == k.name);
+                (
+                    ConfigKey {
+                        name: k.name.to_string(),
+                        type_name: k.ty.name(),
+                        default_value: k.default.map(|d| Some(d.to_string())),
+                        importance: "HIGH",
+                        documentation: k.doc.to_string(),
+                        group: Some("Common".into()),
+                        order: i as i32 + 1,
+                        width: "NONE",
+                        display_name: k.name.to_string(),
+                        dependents: Vec::new(),
+                    },
+                    ConfigValue {
+                        name: k.name.to_string(),
+                        value: config.get(k.name).cloned(),
+                        recommended_values: Vec::new(),
+                        errors: value.map(|v| v.errors.clone()).unwrap_or_default(),
+                        visible: true,
+                    },
+                )
+            })
+            .collect();
+        let limits = self.limits(plugin, config);
+        let name = config.get("name").cloned().unwrap_or_default();
+        let mut instance = self
+            .inner
+            .sandbox
+            .connector(plugin, &name, &limits)
+            .await
+            .map_err(|e| {
+                HerderError::BadConfig(format!("connector cannot be instantiated: {e}"))
+            })?;
+        let values = instance
+            .validate(config)
+            .await
+            .map_err(|e| HerderError::BadConfig(format!("connector validate failed: {e}")))?;
+        for key in plugin.config_def.iter() {
+            let value = values
+                .iter()
+                .find(|v| v.name == key.name)
+                .cloned()
+                .unwrap_or(ConfigValue {
+                    name: key.name.clone(),
+                    value: config.get(&key.name).cloned(),
+                    recommended_values: Vec::new(),
+                    errors: Vec::new(),
+                    visible: true,
+                });
+            report.push((key.clone(), value));
+        }
+        Ok(report)
+    }
+
     async fn guest_validate(
         &self,
         plugin: &Plugin,

@@ -129,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .route("/connectors/{name}/resume", put(resume))
         .route("/connectors/{name}/restart", post(restart))
         .route("/connector-plugins", get(list_plugins).post(upload_plugin))
+        .route("/connector-plugins/{plugin}/config", get(plugin_config))
         .route(
             "/connector-plugins/{plugin}/config/validate",
             put(validate_config),
@@ -417,35 +418,93 @@ async fn upload_plugin(
     Ok((StatusCode::CREATED, Json(plugin_json(&plugin))))
 }
 
+fn config_key_json(k: &crate::sandbox::ConfigKey) -> Value {
+    json!({
+        "name": k.name,
+        "type": k.type_name,
+        "required": k.default_value.is_none(),
+        "default_value": k.default_value.clone().flatten(),
+        "importance": k.importance,
+        "documentation": k.documentation,
+        "group": k.group,
+        "width": k.width,
+        "display_name": k.display_name,
+        "dependents": k.dependents,
+        "order": k.order,
+    })
+}
+
+async fn plugin_config(
+    State(s): State<AppState>,
+    Path(class): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let plugin = s
+        .herder
+        .plugin(&class)
+        .await
+        .ok_or_else(|| ApiError::NotFound(format!("Unknown plugin {class}.")))?;
+    Ok(Json(json!(
+        plugin
+            .config_def
+            .iter()
+            .map(config_key_json)
+            .collect::<Vec<_>>()
+    )))
+}
+
+/// Kafka's `ConfigInfos`: every key with its definition and validation result.
 async fn validate_config(
     State(s): State<AppState>,
-    Path(plugin): Path<String>,
+    Path(class): Path<String>,
     ConnectJson(config): ConnectJson<BTreeMap<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
     let mut config = props_from(config)?;
+    if let Some(c) = config.get("connector.class")
+        && c != &class
+        && s.herder.plugin(c).await.map(|p| p.class_name)
+            != s.herder.plugin(&class).await.map(|p| p.class_name)
+    {
+        return Err(ApiError::BadRequest(
+            "Connector class in the URL and in the config do not match".into(),
+        ));
+    }
+    let plugin = s.herder.plugin(&class).await.ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "Failed to find any class that implements Connector and which name matches {class}"
+        ))
+    })?;
     config
         .entry("connector.class".into())
-        .or_insert_with(|| plugin.clone());
-    config
-        .entry("name".into())
-        .or_insert_with(|| "validate".into());
-    let (count, messages) = match s.herder.validate(&config).await {
-        Ok(_) => (0, Vec::new()),
-        Err(HerderError::BadConfig(m)) => {
-            let lines: Vec<String> = m
-                .lines()
-                .skip(1)
-                .filter(|l| !l.starts_with("You can also find"))
-                .map(str::to_string)
-                .collect();
-            (lines.len(), lines)
+        .or_insert_with(|| class.clone());
+    let report = s.herder.validate_report(&plugin, &config).await?;
+    let error_count: usize = report.iter().map(|(_, v)| v.errors.len()).sum();
+    let mut groups: Vec<String> = Vec::new();
+    for (k, _) in &report {
+        if let Some(g) = &k.group
+            && !groups.contains(g)
+        {
+            groups.push(g.clone());
         }
-        Err(e) => return Err(e.into()),
-    };
+    }
+    let configs: Vec<Value> = report
+        .iter()
+        .map(|(k, v)| {
+            json!({
+                "definition": config_key_json(k),
+                "value": {
+                    "name": v.name,
+                    "value": v.value,
+                    "recommended_values": v.recommended_values,
+                    "errors": v.errors,
+                    "visible": v.visible,
+                },
+            })
+        })
+        .collect();
     Ok(Json(json!({
-        "name": plugin,
-        "error_count": count,
-        "groups": [],
-        "configs": messages.iter().map(|m| json!({"value": {"errors": [m]}})).collect::<Vec<_>>(),
+        "name": plugin.class_name,
+        "error_count": error_count,
+        "groups": groups,
+        "configs": configs,
     })))
 }

@@ -100,3 +100,42 @@ fn connector_lifecycle_over_rest() {
         ]
     );
 }
+
+#[test]
+fn plugin_config_and_validate_as_in_connect() {
+    let k = kafka();
+    let w = WorkerBuilder::new(&k.bootstrap()).start();
+    let (code, keys) = w.get("/connector-plugins/FileStreamSink/config");
+    assert_eq!(code, 200, "{keys}");
+    let file = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "file")
+        .expect("file key");
+    assert_eq!(file["type"], "STRING");
+    assert_eq!(file["required"], true);
+
+    let (code, report) = w.put(
+        "/connector-plugins/FileStreamSink/config/validate",
+        Some(&json!({"name": "v", "topics": "t", "tasks.max": "zero"})),
+    );
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(report["name"], "io.wasmconnect.file.FileStreamSinkConnector");
+    assert_eq!(report["error_count"], 2, "{report}");
+    let errors = |name: &str| {
+        report["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"]["name"] == name)
+            .map(|c| c["value"]["errors"].clone())
+            .unwrap_or_else(|| panic!("no {name} in {report}"))
+    };
+    assert!(errors("tasks.max")[0].as_str().unwrap().contains("tasks.max"));
+    assert!(errors("file")[0].as_str().unwrap().contains("\"file\""));
+    assert_eq!(errors("topics"), json!([]));
+
+    let (code, _) = w.get("/connector-plugins/NoSuchPlugin/config");
+    assert_eq!(code, 404);
+}
