@@ -121,7 +121,10 @@ fn plugin_config_and_validate_as_in_connect() {
         Some(&json!({"name": "v", "topics": "t", "tasks.max": "zero"})),
     );
     assert_eq!(code, 200, "{report}");
-    assert_eq!(report["name"], "io.wasmconnect.file.FileStreamSinkConnector");
+    assert_eq!(
+        report["name"],
+        "io.wasmconnect.file.FileStreamSinkConnector"
+    );
     assert_eq!(report["error_count"], 2, "{report}");
     let errors = |name: &str| {
         report["configs"]
@@ -132,7 +135,12 @@ fn plugin_config_and_validate_as_in_connect() {
             .map(|c| c["value"]["errors"].clone())
             .unwrap_or_else(|| panic!("no {name} in {report}"))
     };
-    assert!(errors("tasks.max")[0].as_str().unwrap().contains("tasks.max"));
+    assert!(
+        errors("tasks.max")[0]
+            .as_str()
+            .unwrap()
+            .contains("tasks.max")
+    );
     assert!(errors("file")[0].as_str().unwrap().contains("\"file\""));
     assert_eq!(errors("topics"), json!([]));
 
