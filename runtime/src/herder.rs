@@ -398,9 +398,13 @@ impl Herder {
     /// Checks a connector config: our keys, the class, then the plugin's own `validate`.
     pub async fn validate(&self, config: &Props) -> Result<Plugin, HerderError> {
         let mut errors: Vec<String> = Vec::new();
-        if let Err(e) = crate::config::ConnectorConfig::from_props(config) {
-            errors.extend(e.messages());
-        }
+        let parsed = match crate::config::ConnectorConfig::from_props(config) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.extend(e.messages());
+                None
+            }
+        };
         let class = config.get("connector.class").cloned().unwrap_or_default();
         let plugin = if class.is_empty() {
             None
@@ -422,10 +426,18 @@ impl Herder {
         };
         if let Some(plugin) = &plugin {
             if plugin.kind == PluginKind::Sink
-                && !config.contains_key("topics")
-                && !config.contains_key("topics.regex")
+                && let Some(parsed) = &parsed
             {
-                errors.push("Must configure one of topics or topics.regex".into());
+                if let Err(e) = parsed.check_sink() {
+                    errors.extend(e.messages());
+                }
+                if let Some(re) = &parsed.topics_regex
+                    && let Err(e) = regex::Regex::new(re)
+                {
+                    errors.push(format!(
+                        "Invalid value {re} for configuration topics.regex: {e}"
+                    ));
+                }
             }
             if errors.is_empty() {
                 errors.extend(self.guest_validate(plugin, config).await?);

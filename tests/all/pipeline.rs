@@ -183,3 +183,45 @@ fn kafka_tools_read_our_records_and_see_sink_offsets() {
     );
     assert!(described.contains(&group), "{described}");
 }
+
+#[test]
+fn sink_follows_topics_regex_including_new_topics() {
+    let k = kafka();
+    let prefix = unique("regex");
+    let (a, b) = (format!("{prefix}-a"), format!("{prefix}-b"));
+    k.create_topic(&a, 1);
+    k.produce_lines(&a, &["a1", "a2", "a3"]);
+    let w = WorkerBuilder::new(&k.bootstrap()).start();
+    let output = w.dir.join("regex.out.txt");
+    w.create(
+        "regex-sink",
+        &[
+            ("connector.class", "FileStreamSink"),
+            ("file", &output.display().to_string()),
+            ("topics.regex", &format!("{prefix}-.*")),
+        ],
+    );
+    wait_for(Duration::from_secs(60), "the first topic", || {
+        (read_lines(&output).len() >= 3).then_some(())
+    });
+    k.create_topic(&b, 1);
+    k.produce_lines(&b, &["b1", "b2"]);
+    wait_for(Duration::from_secs(60), "the topic created later", || {
+        (read_lines(&output).len() >= 5).then_some(())
+    });
+    let mut got = read_lines(&output);
+    got.sort();
+    assert_eq!(got, ["a1", "a2", "a3", "b1", "b2"]);
+
+    let (code, body) = w.post(
+        "/connectors",
+        &serde_json::json!({"name": "bad-regex", "config": {
+            "connector.class": "FileStreamSink", "file": output.display().to_string(),
+            "topics.regex": "(unclosed"}}),
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("topics.regex"),
+        "{body}"
+    );
+}

@@ -86,6 +86,19 @@ impl Cluster {
         Ok(found)
     }
 
+    /// Every topic with its partitions, from fresh metadata.
+    pub(crate) async fn list_topics(&self) -> Result<Vec<(String, Vec<i32>)>, KafkaError> {
+        let topics = self
+            .client
+            .list_topics()
+            .await
+            .map_err(|e| KafkaError::client("metadata", "*", e))?;
+        Ok(topics
+            .into_iter()
+            .map(|t| (t.name, t.partitions.into_iter().collect()))
+            .collect())
+    }
+
     /// Cached partition count of `topic`, if known.
     pub(crate) fn cached_count(&self, topic: &str) -> Option<i32> {
         self.lock_counts().get(topic).copied()

@@ -40,6 +40,11 @@ impl Consumer {
         })
     }
 
+    /// Every topic of the cluster with its partitions, from fresh metadata.
+    pub async fn topics(&self) -> Result<Vec<(String, Vec<i32>)>, KafkaError> {
+        self.cluster.list_topics().await
+    }
+
     /// The partitions of `topic`, sorted, from fresh metadata.
     pub async fn partitions(&self, topic: &str) -> Result<Vec<i32>, KafkaError> {
         self.cluster

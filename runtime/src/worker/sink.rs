@@ -72,47 +72,85 @@ fn group(ctx: &TaskContext) -> String {
     format!("connect-{}", ctx.id.connector)
 }
 
-/// Topics the connector reads: `topics` (comma separated) or matches of `topics.regex`.
-fn topics(ctx: &TaskContext) -> Vec<String> {
-    ctx.connector_config
-        .get("topics")
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+/// What the connector subscribes to: `topics` (comma separated) or `topics.regex`.
+#[derive(Debug)]
+enum Subscription {
+    Topics(Vec<String>),
+    Pattern(regex::Regex),
 }
 
-async fn assign(ctx: &mut TaskContext, sink: &mut SinkState) -> Result<(), SandboxError> {
-    let mut backoff = Backoff::new();
-    let mut wanted = Vec::new();
-    for topic in topics(ctx) {
-        loop {
-            match ctx.kafka.consumer.partitions(&topic).await {
-                Ok(ps) if !ps.is_empty() => {
-                    wanted.extend(ps.into_iter().map(|p| (topic.clone(), p)));
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::debug!(topic, error = %e, "waiting for topic"),
+impl Subscription {
+    fn of(ctx: &TaskContext) -> Self {
+        if let Some(re) = ctx
+            .connector_config
+            .get("topics.regex")
+            .filter(|r| !r.is_empty())
+        {
+            // Java's Matcher.matches(): the whole name must match. Validated at creation.
+            if let Ok(re) = regex::Regex::new(&format!("^(?:{re})$")) {
+                return Self::Pattern(re);
             }
-            if !ctx.wait_runnable().await {
-                return Ok(());
-            }
-            ctx.sleep(backoff.next()).await;
         }
+        Self::Topics(
+            ctx.connector_config
+                .get("topics")
+                .map(|t| {
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// How often the subscription is matched against the cluster's topics again.
+const METADATA_REFRESH: Duration = Duration::from_secs(10);
+
+/// Finds partitions of the subscription not yet assigned, positions them at the group's
+/// committed offsets (or the earliest), and returns them.
+async fn discover(
+    ctx: &mut TaskContext,
+    sink: &mut SinkState,
+    subscription: &Subscription,
+) -> Result<Vec<TopicPartition>, SandboxError> {
+    let mut wanted: Vec<TopicPartition> = Vec::new();
+    match subscription {
+        Subscription::Topics(topics) => {
+            for topic in topics {
+                match ctx.kafka.consumer.partitions(topic).await {
+                    Ok(ps) => wanted.extend(ps.into_iter().map(|p| (topic.clone(), p))),
+                    Err(e) => tracing::debug!(topic, error = %e, "waiting for topic"),
+                }
+            }
+        }
+        Subscription::Pattern(re) => match ctx.kafka.consumer.topics().await {
+            Ok(all) => {
+                for (topic, ps) in all {
+                    let internal = topic.starts_with("__");
+                    if !internal && re.is_match(&topic) {
+                        wanted.extend(ps.into_iter().map(|p| (topic.clone(), p)));
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot list topics"),
+        },
+    }
+    wanted.retain(|tp| !sink.positions.contains_key(tp));
+    if wanted.is_empty() {
+        return Ok(wanted);
     }
     let group = group(ctx);
+    let mut backoff = Backoff::new();
     let committed = loop {
         match ctx.kafka.groups.fetch(&group, &wanted).await {
             Ok(c) => break c,
             Err(e) => {
                 tracing::warn!(group, error = %e, "cannot read committed offsets");
                 if ctx.stopping() {
-                    return Ok(());
+                    return Ok(Vec::new());
                 }
                 ctx.sleep(backoff.next()).await;
             }
@@ -127,7 +165,7 @@ async fn assign(ctx: &mut TaskContext, sink: &mut SinkState) -> Result<(), Sandb
         sink.committed.insert(tp.clone(), pos);
         tracing::info!(topic = %tp.0, partition = tp.1, offset = pos, "partition assigned");
     }
-    Ok(())
+    Ok(wanted)
 }
 
 async fn earliest(ctx: &TaskContext, tp: &TopicPartition) -> Result<i64, SandboxError> {
@@ -143,13 +181,22 @@ async fn sink_loop(
     task: &mut SinkTaskInstance,
     sink: &mut SinkState,
 ) -> Result<(), SandboxError> {
-    assign(ctx, sink).await?;
-    if ctx.stopping() {
-        return Ok(());
+    let subscription = Subscription::of(ctx);
+    let mut backoff = Backoff::new();
+    // Wait for at least one partition, as a consumer waits for its subscription to match.
+    loop {
+        let assigned = discover(ctx, sink, &subscription).await?;
+        if !assigned.is_empty() {
+            task.open(&assigned).await?;
+            break;
+        }
+        if !ctx.wait_runnable().await {
+            return Ok(());
+        }
+        ctx.sleep(backoff.next().min(Duration::from_secs(2))).await;
     }
-    let assigned: Vec<_> = sink.positions.keys().cloned().collect();
-    task.open(&assigned).await?;
     let mut last_commit = Instant::now();
+    let mut last_discovery = Instant::now();
     let mut backoff = Backoff::new();
     loop {
         if ctx.stopping() {
@@ -159,6 +206,13 @@ async fn sink_loop(
             commit(ctx, task, sink).await?;
             if !ctx.wait_runnable().await {
                 return Ok(());
+            }
+        }
+        if last_discovery.elapsed() >= METADATA_REFRESH {
+            last_discovery = Instant::now();
+            let added = discover(ctx, sink, &subscription).await?;
+            if !added.is_empty() {
+                task.open(&added).await?;
             }
         }
         let fetched = fetch(ctx, sink).await;
