@@ -3,19 +3,23 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use http_body_util::BodyExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::herder::{ConnectorInfo, ConnectorStatus, Herder, HerderError, Props};
 use crate::sandbox::Plugin;
 use crate::worker::Status;
+
+/// Bytes of an oversized upload read (and discarded) before answering 413, at least.
+const UPLOAD_DRAIN_MIN: usize = 64 << 20;
 
 /// A REST error with Connect's body `{"error_code": N, "message": "…"}`.
 #[derive(Debug, thiserror::Error)]
@@ -397,24 +401,37 @@ async fn upload_plugin(
     req: Request<Body>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let limit = s.upload_max_bytes;
-    let bytes: Bytes = axum::body::to_bytes(req.into_body(), limit.saturating_add(1))
-        .await
-        .map_err(|_| {
-            ApiError::TooLarge(format!(
-                "Plugin is larger than plugin.upload.max.bytes ({limit} bytes)"
-            ))
-        })?;
-    if bytes.len() > limit {
-        return Err(ApiError::TooLarge(format!(
+    let too_large = || {
+        ApiError::TooLarge(format!(
             "Plugin is larger than plugin.upload.max.bytes ({limit} bytes)"
-        )));
+        ))
+    };
+    // Read the whole body even past the limit (discarding the excess, up to a bound), so the
+    // client gets our 413 rather than a connection reset while it is still sending.
+    let mut body = req.into_body();
+    let mut bytes = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            total = total.saturating_add(data.len());
+            if total <= limit {
+                bytes.extend_from_slice(&data);
+            } else if total > limit.saturating_mul(4).max(UPLOAD_DRAIN_MIN) {
+                return Err(too_large());
+            }
+        }
+    }
+    if total > limit {
+        return Err(too_large());
     }
     if bytes.is_empty() {
         return Err(ApiError::BadRequest(
             "Empty body: send the .wasm component bytes".into(),
         ));
     }
-    let plugin = s.herder.upload_plugin(bytes.to_vec()).await?;
+    let plugin = s.herder.upload_plugin(bytes).await?;
     Ok((StatusCode::CREATED, Json(plugin_json(&plugin))))
 }
 
