@@ -76,6 +76,26 @@ fn connector_lifecycle_over_rest() {
     assert_eq!(code, 202);
     w.wait_task_state("rest-sink", 0, "RUNNING", Duration::from_secs(30));
 
+    // Reconfigure through PUT: 200 with the new config, tasks restarted with it.
+    let new_file = w.dir.join("rest2.out.txt").display().to_string();
+    let (code, updated) = w.put(
+        "/connectors/rest-sink/config",
+        Some(&json!({"connector.class": "FileStreamSink", "file": new_file, "topics": topic})),
+    );
+    assert_eq!(code, 200, "{updated}");
+    assert_eq!(updated["config"]["file"], new_file.as_str());
+    let (_, tasks) = w.get("/connectors/rest-sink/tasks");
+    assert_eq!(tasks[0]["config"]["file"], new_file.as_str());
+    w.wait_task_state("rest-sink", 0, "RUNNING", Duration::from_secs(30));
+    // PUT of a new name creates it: 201.
+    let (code, _) = w.put(
+        "/connectors/rest-sink-2/config",
+        Some(&json!({"connector.class": "FileStreamSink", "file": new_file, "topics": topic})),
+    );
+    assert_eq!(code, 201);
+    let (code, _) = w.delete("/connectors/rest-sink-2");
+    assert_eq!(code, 204);
+
     let (code, _) = w.delete("/connectors/rest-sink");
     assert_eq!(code, 204);
     let (code, body) = w.get("/connectors/rest-sink");

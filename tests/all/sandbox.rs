@@ -153,3 +153,25 @@ fn connector_context_raise_error_and_reconfiguration() {
     w.wait_task_state("chaos-reconf", 0, "RUNNING", Duration::from_secs(30));
     w.wait_task_state("chaos-reconf", 1, "RUNNING", Duration::from_secs(30));
 }
+
+#[test]
+fn source_records_are_acknowledged_with_their_kafka_position() {
+    let k = kafka();
+    let w = WorkerBuilder::new(&k.bootstrap())
+        .plugins(&["chaos"])
+        .start();
+    let topic = unique("chaos-ack");
+    w.create(
+        "chaos-ack",
+        &[("connector.class", "ChaosSource"), ("topic", &topic)],
+    );
+    // `commit-records` reaches the guest, whose `log` lands in the worker log.
+    let needle = format!("chaos: chaos-2 written to {topic}-0@2");
+    wait_for(
+        Duration::from_secs(30),
+        "the third record's acknowledgement",
+        || w.log().contains(&needle).then_some(()),
+    );
+    let consumed = k.console_consume(&topic, 3, Duration::from_secs(30));
+    assert_eq!(consumed, ["chaos-0", "chaos-1", "chaos-2"]);
+}

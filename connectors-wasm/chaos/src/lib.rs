@@ -117,6 +117,22 @@ pub struct ChaosSourceTask {
 }
 
 impl SourceTask for ChaosSourceTask {
+    const COMMIT_RECORD: bool = true;
+
+    fn commit_record(
+        &mut self,
+        record: &SourceRecord,
+        metadata: Option<&RecordMetadata>,
+    ) -> Result<(), ConnectError> {
+        if let (Value::String(v), Some(m)) = (&record.value, metadata) {
+            info!(
+                "chaos: {v} written to {}-{}@{}",
+                m.topic, m.partition, m.offset
+            );
+        }
+        Ok(())
+    }
+
     fn start(config: Config) -> Result<Self, ConnectError> {
         let config = ChaosSourceConnector::config_def().parse(&config)?;
         let index = config.get_int(TASK_INDEX)?.unwrap_or(0);
