@@ -112,6 +112,17 @@ fn connector_error_is_a_typed_failure_not_a_trap() {
     let trace = w.wait_task_state("chaos-error", 0, "FAILED", Duration::from_secs(30));
     assert!(trace.contains("chaos: fatal error requested"), "{trace}");
     assert!(!trace.contains("wasm trap"), "{trace}");
+
+    // Guest output is checked: a record for a topic Kafka would refuse fails the task.
+    w.create(
+        "chaos-bad-topic",
+        &[
+            ("connector.class", "ChaosSource"),
+            ("topic", "not a topic!"),
+        ],
+    );
+    let trace = w.wait_task_state("chaos-bad-topic", 0, "FAILED", Duration::from_secs(30));
+    assert!(trace.contains("invalid topic name"), "{trace}");
 }
 
 #[test]

@@ -112,6 +112,12 @@ async fn source_loop(
         ctx.connector_requests(&task.take_requests())?;
         let records = batch::decode_source(&bytes)
             .map_err(|e| SandboxError::Contract(format!("poll returned a bad batch: {e}")))?;
+        if let Some(r) = records.iter().find(|r| !valid_topic(&r.topic)) {
+            return Err(SandboxError::Contract(format!(
+                "poll returned a record for an invalid topic name {:?} (1 to 249 of [a-zA-Z0-9._-], not . or ..)",
+                r.topic
+            )));
+        }
         if records.is_empty() {
             if last_flush.elapsed() >= ctx.flush_interval {
                 flush_offsets(ctx, task, &mut pending).await?;
@@ -196,6 +202,11 @@ async fn produce(
                     }
                     break;
                 }
+                Err(e) if !e.is_retriable() => {
+                    return Err(SandboxError::Guest(crate::sandbox::ConnectError::Fatal(
+                        format!("cannot produce to topic {topic}: {e}"),
+                    )));
+                }
                 Err(e) => {
                     tracing::warn!(topic, error = %e, "produce failed, retrying");
                     if ctx.stopping() {
@@ -254,5 +265,31 @@ fn header_bytes(v: &Value) -> Vec<u8> {
         Value::Float32(f) => f.to_string().into_bytes(),
         Value::Float64(f) => f.to_string().into_bytes(),
         other => format!("{other:?}").into_bytes(),
+    }
+}
+
+/// Kafka's rule for topic names (`Topic.validate`).
+fn valid_topic(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_topic;
+
+    #[test]
+    fn topic_names_follow_kafka() {
+        assert!(valid_topic("connect-test"));
+        assert!(valid_topic("a.b_c-D9"));
+        assert!(valid_topic(&"x".repeat(249)));
+        for bad in ["", ".", "..", "a b", "a/b", "ü", &"x".repeat(250)] {
+            assert!(!valid_topic(bad), "{bad:?}");
+        }
     }
 }
