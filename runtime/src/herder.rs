@@ -440,7 +440,8 @@ impl Herder {
                 }
             }
             if errors.is_empty() {
-                errors.extend(self.guest_validate(plugin, config).await?);
+                let values = self.guest_validate(plugin, config).await?;
+                errors.extend(values.into_iter().flat_map(|v| v.errors));
             }
         }
         if errors.is_empty() {
@@ -498,20 +499,7 @@ impl Herder {
                 )
             })
             .collect();
-        let limits = self.limits(plugin, config);
-        let name = config.get("name").cloned().unwrap_or_default();
-        let mut instance = self
-            .inner
-            .sandbox
-            .connector(plugin, &name, &limits)
-            .await
-            .map_err(|e| {
-                HerderError::BadConfig(format!("connector cannot be instantiated: {e}"))
-            })?;
-        let values = instance
-            .validate(config)
-            .await
-            .map_err(|e| HerderError::BadConfig(format!("connector validate failed: {e}")))?;
+        let values = self.guest_validate(plugin, config).await?;
         for key in plugin.config_def.iter() {
             let value = values
                 .iter()
@@ -529,11 +517,12 @@ impl Herder {
         Ok(report)
     }
 
+    /// The plugin's own `validate` of `config`, in a throwaway connector instance.
     async fn guest_validate(
         &self,
         plugin: &Plugin,
         config: &Props,
-    ) -> Result<Vec<String>, HerderError> {
+    ) -> Result<Vec<crate::sandbox::ConfigValue>, HerderError> {
         let limits = self.limits(plugin, config);
         let name = config.get("name").cloned().unwrap_or_default();
         let mut instance = self
@@ -544,11 +533,10 @@ impl Herder {
             .map_err(|e| {
                 HerderError::BadConfig(format!("connector {name} cannot be instantiated: {e}"))
             })?;
-        let values = instance
+        instance
             .validate(config)
             .await
-            .map_err(|e| HerderError::BadConfig(format!("connector validate failed: {e}")))?;
-        Ok(values.into_iter().flat_map(|v| v.errors).collect())
+            .map_err(|e| HerderError::BadConfig(format!("connector validate failed: {e}")))
     }
 
     fn limits(&self, plugin: &Plugin, config: &Props) -> Limits {

@@ -16,6 +16,34 @@ use super::{
 
 type Props = BTreeMap<String, String>;
 
+/// Calls a method of the task resource with the call deadline armed; a trap becomes
+/// `SandboxError::Trap` with the guest's last output.
+macro_rules! task_call {
+    ($self:ident, $iface:ident, $method:ident $(, $arg:expr)*) => {{
+        begin_call(&mut $self.store);
+        $self
+            .bindings
+            .$iface()
+            .task()
+            .$method(&mut $self.store, $self.task $(, $arg)*)
+            .await
+            .map_err(|e| SandboxError::trap_in(&$self.store, e))
+    }};
+}
+
+/// Calls a function of the `connector` export, like `task_call!`.
+macro_rules! connector_call {
+    ($self:ident, $method:ident $(, $arg:expr)*) => {{
+        begin_call(&mut $self.store);
+        $self
+            .bindings
+            .wasmconnect_connector_connector()
+            .$method(&mut $self.store $(, $arg)*)
+            .await
+            .map_err(|e| SandboxError::trap_in(&$self.store, e))
+    }};
+}
+
 fn guest<T>(r: Result<T, types::ConnectError>) -> Result<T, SandboxError> {
     r.map_err(|e| SandboxError::Guest(e.into()))
 }
@@ -137,13 +165,7 @@ impl Sandbox {
 impl ConnectorInstance {
     /// `connector.validate`.
     pub async fn validate(&mut self, config: &Props) -> Result<Vec<ConfigValue>, SandboxError> {
-        begin_call(&mut self.store);
-        let values = self
-            .bindings
-            .wasmconnect_connector_connector()
-            .call_validate(&mut self.store, &config_to_wit(config))
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let values = connector_call!(self, call_validate, &config_to_wit(config))?;
         Ok(values
             .into_iter()
             .map(|v| ConfigValue {
@@ -158,25 +180,13 @@ impl ConnectorInstance {
 
     /// `connector.start`.
     pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_connector()
-            .call_start(&mut self.store, &config_to_wit(config))
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = connector_call!(self, call_start, &config_to_wit(config))?;
         guest(r)
     }
 
     /// `connector.task-configs`.
     pub async fn task_configs(&mut self, max_tasks: u32) -> Result<Vec<Props>, SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_connector()
-            .call_task_configs(&mut self.store, max_tasks)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = connector_call!(self, call_task_configs, max_tasks)?;
         let configs = guest(r)?;
         if configs.len() > max_tasks as usize {
             return Err(SandboxError::Contract(format!(
@@ -192,13 +202,7 @@ impl ConnectorInstance {
 
     /// `connector.stop`.
     pub async fn stop(&mut self) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_connector()
-            .call_stop(&mut self.store)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = connector_call!(self, call_stop)?;
         guest(r)
     }
 
@@ -238,27 +242,18 @@ pub struct RecordAck {
 impl SourceTaskInstance {
     /// `task.start`; returns whether the task wants `commit-records`.
     pub async fn start(&mut self, config: &Props) -> Result<bool, SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_source_task()
-            .task()
-            .call_start(&mut self.store, self.task, &config_to_wit(config))
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(
+            self,
+            wasmconnect_connector_source_task,
+            call_start,
+            &config_to_wit(config)
+        )?;
         Ok(guest(r)?.commit_record)
     }
 
     /// `task.poll`: the encoded batch and its poll sequence number.
     pub async fn poll(&mut self) -> Result<(u64, Vec<u8>), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_source_task()
-            .task()
-            .call_poll(&mut self.store, self.task)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(self, wasmconnect_connector_source_task, call_poll)?;
         let batch = guest(r)?;
         let seq = self.poll_seq;
         self.poll_seq += 1;
@@ -267,14 +262,7 @@ impl SourceTaskInstance {
 
     /// `task.commit`.
     pub async fn commit(&mut self) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_source_task()
-            .task()
-            .call_commit(&mut self.store, self.task)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(self, wasmconnect_connector_source_task, call_commit)?;
         guest(r)
     }
 
@@ -295,27 +283,18 @@ impl SourceTaskInstance {
                 }),
             })
             .collect();
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_source_task()
-            .task()
-            .call_commit_records(&mut self.store, self.task, &acks)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(
+            self,
+            wasmconnect_connector_source_task,
+            call_commit_records,
+            &acks
+        )?;
         guest(r)
     }
 
     /// `task.stop`, then releases the resource.
     pub async fn stop(mut self) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_source_task()
-            .task()
-            .call_stop(&mut self.store, self.task)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(self, wasmconnect_connector_source_task, call_stop)?;
         begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
@@ -356,41 +335,30 @@ fn tps(partitions: &[(String, i32)]) -> Vec<types::TopicPartition> {
 impl SinkTaskInstance {
     /// `task.start`.
     pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_sink_task()
-            .task()
-            .call_start(&mut self.store, self.task, &config_to_wit(config))
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(
+            self,
+            wasmconnect_connector_sink_task,
+            call_start,
+            &config_to_wit(config)
+        )?;
         guest(r)
     }
 
     /// `task.open`.
     pub async fn open(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_sink_task()
-            .task()
-            .call_open(&mut self.store, self.task, &tps(partitions))
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(
+            self,
+            wasmconnect_connector_sink_task,
+            call_open,
+            &tps(partitions)
+        )?;
         guest(r)
     }
 
     /// `task.put` with an encoded batch.
     #[allow(clippy::ptr_arg, reason = "the generated binding takes &Vec<u8>")]
     pub async fn put(&mut self, batch: &Vec<u8>) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_sink_task()
-            .task()
-            .call_put(&mut self.store, self.task, batch)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(self, wasmconnect_connector_sink_task, call_put, batch)?;
         guest(r)
     }
 
@@ -407,14 +375,12 @@ impl SinkTaskInstance {
                 offset: *offset,
             })
             .collect();
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_sink_task()
-            .task()
-            .call_pre_commit(&mut self.store, self.task, &current)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(
+            self,
+            wasmconnect_connector_sink_task,
+            call_pre_commit,
+            &current
+        )?;
         Ok(guest(r)?
             .into_iter()
             .map(|po| ((po.topic, po.partition), po.offset))
@@ -423,27 +389,18 @@ impl SinkTaskInstance {
 
     /// `task.close`.
     pub async fn close(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_sink_task()
-            .task()
-            .call_close(&mut self.store, self.task, &tps(partitions))
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(
+            self,
+            wasmconnect_connector_sink_task,
+            call_close,
+            &tps(partitions)
+        )?;
         guest(r)
     }
 
     /// `task.stop`, then releases the resource.
     pub async fn stop(mut self) -> Result<(), SandboxError> {
-        begin_call(&mut self.store);
-        let r = self
-            .bindings
-            .wasmconnect_connector_sink_task()
-            .task()
-            .call_stop(&mut self.store, self.task)
-            .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        let r = task_call!(self, wasmconnect_connector_sink_task, call_stop)?;
         begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
