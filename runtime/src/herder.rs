@@ -10,6 +10,7 @@ use tokio::sync::{Mutex as AsyncMutex, RwLock, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use crate::config::ConnectorConfig;
 use crate::converters::{self, Converter};
 use crate::offsets::FileOffsetStore;
 use crate::sandbox::{ConnectorInstance, Limits, Plugin, PluginKind, Sandbox, SandboxError};
@@ -77,7 +78,8 @@ struct TaskHandle {
 }
 
 struct Connector {
-    config: Props,
+    /// The configuration, parsed; `settings.props` is the map as given.
+    settings: ConnectorConfig,
     plugin: Plugin,
     status: Status,
     instance: Option<Arc<AsyncMutex<ConnectorInstance>>>,
@@ -177,11 +179,7 @@ impl Herder {
         let Some(instance) = c.instance.clone() else {
             return;
         };
-        let tasks_max = c
-            .config
-            .get("tasks.max")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(1u32);
+        let tasks_max = c.settings.tasks_max;
         let configs = {
             let mut instance = instance.lock().await;
             let configs = instance.task_configs(tasks_max).await;
@@ -380,7 +378,7 @@ impl Herder {
         allow_update: bool,
     ) -> Result<ConnectorInfo, HerderError> {
         config.insert("name".into(), name.to_string());
-        let plugin = self.validate(&config).await?;
+        let (plugin, settings) = self.validate(&config).await?;
         let mut connectors = self.inner.connectors.lock().await;
         if let Some(existing) = connectors.remove(name) {
             if !allow_update {
@@ -389,16 +387,17 @@ impl Herder {
             }
             self.stop_connector(existing).await;
         }
-        let connector = self.start_connector(name, config, plugin).await;
+        let connector = self.start_connector(name, settings, plugin).await;
         let info = info_of(name, &connector);
         connectors.insert(name.to_string(), connector);
         Ok(info)
     }
 
     /// Checks a connector config: our keys, the class, then the plugin's own `validate`.
-    pub async fn validate(&self, config: &Props) -> Result<Plugin, HerderError> {
+    /// Returns the plugin and the parsed config.
+    pub async fn validate(&self, config: &Props) -> Result<(Plugin, ConnectorConfig), HerderError> {
         let mut errors: Vec<String> = Vec::new();
-        let parsed = match crate::config::ConnectorConfig::from_props(config) {
+        let parsed = match ConnectorConfig::from_props(config) {
             Ok(c) => Some(c),
             Err(e) => {
                 errors.extend(e.messages());
@@ -444,14 +443,14 @@ impl Herder {
                 errors.extend(values.into_iter().flat_map(|v| v.errors));
             }
         }
-        if errors.is_empty() {
-            Ok(plugin.expect("a class without errors has a plugin"))
-        } else {
-            Err(HerderError::BadConfig(format!(
+        match (plugin, parsed) {
+            (Some(plugin), Some(parsed)) if errors.is_empty() => Ok((plugin, parsed)),
+            // Without a parsed config or a plugin there is at least one error above.
+            _ => Err(HerderError::BadConfig(format!(
                 "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
                 errors.len(),
                 errors.join("\n")
-            )))
+            ))),
         }
     }
 
@@ -539,17 +538,19 @@ impl Herder {
             .map_err(|e| HerderError::BadConfig(format!("connector validate failed: {e}")))
     }
 
+    /// Memory cap, deadline and directory grants for `config`. An invalid config (as
+    /// `config/validate` may see) gets the worker's defaults.
     fn limits(&self, plugin: &Plugin, config: &Props) -> Limits {
         let c = &self.inner.config;
-        let memory_max_bytes = config
-            .get("wasm.memory.max.bytes")
-            .and_then(|v| v.parse().ok())
+        let parsed = ConnectorConfig::from_props(config).ok();
+        let memory_max_bytes = parsed
+            .as_ref()
+            .and_then(|p| p.wasm_memory_max_bytes)
             .unwrap_or(c.memory_max_bytes)
             .min(c.memory_max_bytes);
-        let call_timeout = config
-            .get("wasm.call.timeout.ms")
-            .and_then(|v| v.parse().ok())
-            .map(Duration::from_millis)
+        let call_timeout = parsed
+            .as_ref()
+            .and_then(|p| p.wasm_call_timeout)
             .unwrap_or(c.call_timeout);
         let mut dirs = Vec::new();
         if (plugin.class_name == FILE_SOURCE || plugin.class_name == FILE_SINK)
@@ -559,18 +560,15 @@ impl Herder {
         {
             dirs.push((dir, plugin.class_name == FILE_SINK));
         }
-        if let Some(extra) = config.get("wasm.allowed.dirs") {
-            for d in extra.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-                let p = std::path::Path::new(d);
-                let abs = if p.is_absolute() {
-                    p.to_path_buf()
-                } else {
-                    std::env::current_dir()
-                        .map(|c| c.join(p))
-                        .unwrap_or_else(|_| p.to_path_buf())
-                };
-                dirs.push((abs, true));
-            }
+        for d in parsed.iter().flat_map(|p| &p.wasm_allowed_dirs) {
+            let abs = if d.is_absolute() {
+                d.clone()
+            } else {
+                std::env::current_dir()
+                    .map(|c| c.join(d))
+                    .unwrap_or_else(|_| d.clone())
+            };
+            dirs.push((abs, true));
         }
         Limits {
             memory_max_bytes,
@@ -601,10 +599,17 @@ impl Herder {
             .map_err(|e| format!("Invalid value {class} for configuration {which}: {e}"))
     }
 
-    async fn start_connector(&self, name: &str, config: Props, plugin: Plugin) -> Connector {
+    async fn start_connector(
+        &self,
+        name: &str,
+        settings: ConnectorConfig,
+        plugin: Plugin,
+    ) -> Connector {
         let (control, _) = watch::channel(Control::default());
+        let config = settings.props.clone();
+        let tasks_max = settings.tasks_max;
         let mut connector = Connector {
-            config: config.clone(),
+            settings,
             plugin: plugin.clone(),
             status: Status::new(State::Unassigned),
             instance: None,
@@ -614,7 +619,7 @@ impl Herder {
         let limits = self.limits(&plugin, &config);
         let span = tracing::info_span!("connector", connector = name);
         let started = self
-            .start_connector_instance(name, &config, &plugin, &limits, &mut connector)
+            .start_connector_instance(name, &config, tasks_max, &plugin, &limits, &mut connector)
             .instrument(span)
             .await;
         let Some(task_configs) = started else {
@@ -633,6 +638,7 @@ impl Herder {
         &self,
         name: &str,
         config: &Props,
+        tasks_max: u32,
         plugin: &Plugin,
         limits: &Limits,
         connector: &mut Connector,
@@ -648,10 +654,6 @@ impl Herder {
             connector.status = Status::failed(&format!("connector start failed: {e}"), &e.trace());
             return None;
         }
-        let tasks_max = config
-            .get("tasks.max")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(1u32);
         let task_configs = match instance.task_configs(tasks_max).await {
             Ok(t) => t,
             Err(e) => {
@@ -689,11 +691,11 @@ impl Herder {
             control: control.clone(),
             join: None,
         };
-        let key_converter = match self.converter(&connector.config, "key.converter") {
+        let key_converter = match self.converter(&connector.settings.props, "key.converter") {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
-        let value_converter = match self.converter(&connector.config, "value.converter") {
+        let value_converter = match self.converter(&connector.settings.props, "value.converter") {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
@@ -703,10 +705,10 @@ impl Herder {
                 task,
             },
             task_config: task_config.clone(),
-            connector_config: connector.config.clone(),
+            connector: connector.settings.clone(),
             plugin: connector.plugin.clone(),
             sandbox: self.inner.sandbox.clone(),
-            limits: self.limits(&connector.plugin, &connector.config),
+            limits: self.limits(&connector.plugin, &connector.settings.props),
             key_converter,
             value_converter,
             flush_interval: self.inner.config.flush_interval,
@@ -714,16 +716,7 @@ impl Herder {
             status: status.clone(),
             control: control_rx,
             offsets: self.inner.offsets.clone(),
-            tolerate_errors: connector
-                .config
-                .get("errors.tolerance")
-                .is_some_and(|t| t == "all"),
             reconfigure: self.inner.reconfigure.clone(),
-            dlq_topic: connector
-                .config
-                .get("errors.deadletterqueue.topic.name")
-                .filter(|t| !t.is_empty())
-                .cloned(),
         };
         let join = match connector.plugin.kind {
             PluginKind::Source => tokio::spawn(worker::run_source(ctx)),
@@ -853,9 +846,9 @@ impl Herder {
             .remove(name)
             .ok_or_else(|| HerderError::NotFound(name.to_string()))?;
         let paused = c.control.borrow().paused;
-        let (config, plugin) = (c.config.clone(), c.plugin.clone());
+        let (settings, plugin) = (c.settings.clone(), c.plugin.clone());
         self.stop_connector(c).await;
-        let restarted = self.start_connector(name, config, plugin).await;
+        let restarted = self.start_connector(name, settings, plugin).await;
         restarted.control.send_modify(|ctl| ctl.paused = paused);
         for t in &restarted.tasks {
             t.control.send_modify(|ctl| ctl.paused = paused);
@@ -894,7 +887,7 @@ impl Herder {
 fn info_of(name: &str, c: &Connector) -> ConnectorInfo {
     ConnectorInfo {
         name: name.to_string(),
-        config: c.config.clone(),
+        config: c.settings.props.clone(),
         tasks: (0..c.tasks.len() as u32).collect(),
         kind: c.plugin.kind,
     }

@@ -98,8 +98,8 @@ pub struct TaskContext {
     pub id: TaskId,
     /// The task config from `task-configs`.
     pub task_config: BTreeMap<String, String>,
-    /// The connector config.
-    pub connector_config: BTreeMap<String, String>,
+    /// The connector config, parsed (validated when the connector was created).
+    pub connector: crate::config::ConnectorConfig,
     /// The plugin.
     pub plugin: Plugin,
     /// The engine.
@@ -120,15 +120,21 @@ pub struct TaskContext {
     pub control: watch::Receiver<Control>,
     /// Standalone offsets store (source tasks).
     pub offsets: crate::offsets::FileOffsetStore,
-    /// `errors.tolerance=all`.
-    pub tolerate_errors: bool,
-    /// `errors.deadletterqueue.topic.name`.
-    pub dlq_topic: Option<String>,
     /// Where `request-task-reconfiguration` goes: the herder, by connector name.
     pub reconfigure: tokio::sync::mpsc::Sender<String>,
 }
 
 impl TaskContext {
+    /// `errors.tolerance=all`.
+    pub(crate) fn tolerates_errors(&self) -> bool {
+        self.connector.errors_tolerance == crate::config::ErrorsTolerance::All
+    }
+
+    /// `errors.deadletterqueue.topic.name`, if set.
+    pub(crate) fn dlq_topic(&self) -> Option<&str> {
+        self.connector.errors_deadletterqueue_topic.as_deref()
+    }
+
     pub(crate) fn set(&self, status: Status) {
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
     }

@@ -81,28 +81,13 @@ enum Subscription {
 
 impl Subscription {
     fn of(ctx: &TaskContext) -> Self {
-        if let Some(re) = ctx
-            .connector_config
-            .get("topics.regex")
-            .filter(|r| !r.is_empty())
-        {
+        if let Some(re) = ctx.connector.topics_regex.as_deref() {
             // Java's Matcher.matches(): the whole name must match. Validated at creation.
             if let Ok(re) = regex::Regex::new(&format!("^(?:{re})$")) {
                 return Self::Pattern(re);
             }
         }
-        Self::Topics(
-            ctx.connector_config
-                .get("topics")
-                .map(|t| {
-                    t.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-        )
+        Self::Topics(ctx.connector.topics.clone())
     }
 }
 
@@ -218,18 +203,19 @@ async fn sink_loop(
         let fetched = fetch(ctx, sink).await;
         let mut records = Vec::new();
         sink.raw.clear();
-        let keep_raw = ctx.tolerate_errors && ctx.dlq_topic.is_some();
+        let keep_raw = ctx.tolerates_errors() && ctx.dlq_topic().is_some();
         for (tp, batch) in fetched {
             for r in batch {
+                let offset = r.offset;
                 if keep_raw {
-                    sink.raw.insert((tp.clone(), r.offset), r.clone());
+                    sink.raw.insert((tp.clone(), offset), r.clone());
                 }
-                let (offset, raw) = (r.offset, keep_raw.then(|| r.clone()));
                 match convert(ctx, &tp, r) {
                     Ok(record) => records.push(record),
-                    Err(e) if ctx.tolerate_errors => {
+                    Err(e) if ctx.tolerates_errors() => {
                         // errors.tolerance=all: skip it, as Connect does, and keep going.
-                        errant(ctx, &tp, offset, raw.as_ref(), &e.to_string()).await;
+                        let raw = sink.raw.get(&(tp.clone(), offset));
+                        errant(ctx, &tp, offset, raw, &e.to_string()).await;
                         sink.positions.insert(tp.clone(), offset + 1);
                         sink.delivered.insert(tp.clone(), offset + 1);
                     }
@@ -285,7 +271,7 @@ async fn handle_requests(
         sink.positions.insert(tp, offset);
     }
     for ((topic, partition), offset, error) in requests.reported {
-        if !ctx.tolerate_errors {
+        if !ctx.tolerates_errors() {
             return Err(SandboxError::Guest(ConnectError::Fatal(format!(
                 "errant record {topic}-{partition}@{offset} reported with errors.tolerance=none: {error}"
             ))));
@@ -307,12 +293,13 @@ async fn errant(
     error: &str,
 ) {
     tracing::warn!(topic = %tp.0, partition = tp.1, offset, error, "errant record skipped");
-    let (Some(dlq), Some(raw)) = (&ctx.dlq_topic, raw) else {
+    let (Some(dlq), Some(raw)) = (ctx.dlq_topic(), raw) else {
         return;
     };
     let mut headers = raw.headers.clone();
     if ctx
-        .connector_config
+        .connector
+        .props
         .get("errors.deadletterqueue.context.headers.enable")
         .is_some_and(|v| v == "true")
     {
