@@ -61,23 +61,21 @@ pub async fn run_source(ctx: TaskContext) {
     .await
 }
 
-/// Offsets acked by Kafka but not yet written to the store.
+/// Offsets acked by Kafka but not yet written to the store: the latest offset per source
+/// partition. Few partitions per task is the rule, so a list searched from its most recently
+/// added end beats formatting or hashing every record's partition.
 #[derive(Debug, Default)]
-struct PendingOffsets(BTreeMap<String, (OffsetMap, OffsetMap)>);
+struct PendingOffsets(Vec<(OffsetMap, OffsetMap)>);
 
 impl PendingOffsets {
-    fn add(&mut self, record: &SourceRecord) {
-        if record.source_partition.is_empty() && record.source_offset.is_empty() {
+    fn add(&mut self, partition: OffsetMap, offset: OffsetMap) {
+        if partition.is_empty() && offset.is_empty() {
             return;
         }
-        let key = format!("{:?}", record.source_partition);
-        self.0.insert(
-            key,
-            (
-                record.source_partition.clone(),
-                record.source_offset.clone(),
-            ),
-        );
+        match self.0.iter_mut().rev().find(|(p, _)| *p == partition) {
+            Some(entry) => entry.1 = offset,
+            None => self.0.push((partition, offset)),
+        }
     }
 }
 
@@ -127,9 +125,6 @@ async fn source_loop(
             continue;
         }
         let written = produce(ctx, &records).await?;
-        for r in &records {
-            pending.add(r);
-        }
         if wants_acks {
             let acks = written
                 .into_iter()
@@ -141,6 +136,9 @@ async fn source_loop(
                 })
                 .collect();
             task.commit_records(acks).await?;
+        }
+        for r in records {
+            pending.add(r.source_partition, r.source_offset);
         }
         if last_flush.elapsed() >= ctx.flush_interval {
             flush_offsets(ctx, task, &mut pending).await?;
@@ -159,7 +157,7 @@ async fn flush_offsets(
     if pending.0.is_empty() {
         return Ok(());
     }
-    let entries = std::mem::take(&mut pending.0).into_values();
+    let entries = std::mem::take(&mut pending.0);
     if let Err(e) = ctx.offsets.commit(&ctx.id.connector, entries) {
         // Keep running: the records are in Kafka; the next flush writes newer offsets.
         tracing::error!(error = %e, "cannot write source offsets");
