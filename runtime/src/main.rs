@@ -85,9 +85,7 @@ async fn standalone(worker: PathBuf, connectors: Vec<PathBuf>) -> anyhow::Result
     let producer = wasmconnect::kafka::Producer::connect(&bootstrap, timeout)
         .await
         .context("cannot start the worker")?;
-    let consumer = wasmconnect::kafka::Consumer::connect(&bootstrap, timeout)
-        .await
-        .context("cannot start the worker")?;
+    let consumer = wasmconnect::kafka::Consumer::sharing(&producer);
     let groups = wasmconnect::kafka::GroupOffsets::new(&bootstrap, timeout)
         .context("cannot start the worker")?;
     let kafka_cluster_id = match groups.cluster_id().await {

@@ -45,6 +45,14 @@ impl Consumer {
         self.cluster.list_topics().await
     }
 
+    /// A consumer sharing `producer`'s connections and metadata, rather than bootstrapping
+    /// a second client.
+    pub fn sharing(producer: &super::Producer) -> Self {
+        Self {
+            cluster: producer.cluster(),
+        }
+    }
+
     /// The partitions of `topic`, sorted, from fresh metadata.
     pub async fn partitions(&self, topic: &str) -> Result<Vec<i32>, KafkaError> {
         self.cluster

@@ -48,6 +48,10 @@ impl Producer {
         })
     }
 
+    pub(crate) fn cluster(&self) -> Arc<Cluster> {
+        self.cluster.clone()
+    }
+
     /// The `bootstrap.servers` this producer was built with.
     pub fn bootstrap(&self) -> &str {
         &self.cluster.bootstrap
