@@ -50,14 +50,13 @@ pub fn encode_source(records: &[SourceRecord]) -> Vec<u8> {
 
 /// Encodes source records, appending the batch to `out` (to reuse its allocation).
 pub fn encode_source_into(records: &[SourceRecord], out: &mut Vec<u8>) {
-    let mut table = SchemaTable::default();
-    for r in records {
-        table.add(r.key_schema.as_ref());
-        table.add(r.value_schema.as_ref());
-        for h in &r.headers {
-            table.add(h.schema.as_ref());
-        }
-    }
+    let table = SchemaTable::of(records.iter().map(|r| {
+        (
+            r.key_schema.as_ref(),
+            r.value_schema.as_ref(),
+            &r.headers[..],
+        )
+    }));
     out.reserve(table.entries.len() * 8 + records.len() * 64 + 12);
     let mut refs = table.begin(out, records.len());
     for r in records {
@@ -89,14 +88,13 @@ pub fn encode_sink(records: &[SinkRecord]) -> Vec<u8> {
 
 /// Encodes sink records, appending the batch to `out` (to reuse its allocation).
 pub fn encode_sink_into(records: &[SinkRecord], out: &mut Vec<u8>) {
-    let mut table = SchemaTable::default();
-    for r in records {
-        table.add(r.key_schema.as_ref());
-        table.add(r.value_schema.as_ref());
-        for h in &r.headers {
-            table.add(h.schema.as_ref());
-        }
-    }
+    let table = SchemaTable::of(records.iter().map(|r| {
+        (
+            r.key_schema.as_ref(),
+            r.value_schema.as_ref(),
+            &r.headers[..],
+        )
+    }));
     out.reserve(table.entries.len() * 8 + records.len() * 48 + 12);
     let mut refs = table.begin(out, records.len());
     for r in records {
@@ -121,6 +119,28 @@ struct SchemaTable<'a> {
 }
 
 impl<'a> SchemaTable<'a> {
+    /// The table for a batch, given each record's key schema, value schema and headers, in
+    /// the order they are written.
+    fn of(
+        records: impl Iterator<
+            Item = (
+                Option<&'a SchemaRef>,
+                Option<&'a SchemaRef>,
+                &'a [crate::Header],
+            ),
+        >,
+    ) -> Self {
+        let mut table = Self::default();
+        for (key, value, headers) in records {
+            table.add(key);
+            table.add(value);
+            for h in headers {
+                table.add(h.schema.as_ref());
+            }
+        }
+        table
+    }
+
     /// Records the schema-ref for one slot, adding `schema` to the table if it is new.
     fn add(&mut self, schema: Option<&'a SchemaRef>) {
         let r = match schema {
