@@ -9,6 +9,13 @@ KAFKA_DIR ?= target/kafka
 WASM_CRATES := -p file-stream-source -p file-stream-sink -p chaos
 WASM := --release --target wasm32-wasip2 $(WASM_CRATES)
 PLUGINS := target/plugins
+# Components built by the other languages' toolchains (mk/*.mk) land here.
+POLYGLOT := target/wasm-polyglot
+
+# Each guest language adds its toolchain to SETUP_EXTRA and its components to WASM_EXTRA.
+SETUP_EXTRA :=
+WASM_EXTRA :=
+include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help setup wasm build plugins run test lint fmt doc check kafka-up kafka-down clean-tools
 
@@ -19,7 +26,7 @@ help:
 	@echo "make wasm    build the connector components"
 	@echo "make kafka-up / kafka-down   a broker for manual use"
 
-setup: $(KAFKA_LIB)/.done
+setup: $(KAFKA_LIB)/.done $(SETUP_EXTRA)
 	rustup target add wasm32-wasip2
 
 $(KAFKA_LIB)/.done: tools/kafka/pom.xml
@@ -29,7 +36,7 @@ $(KAFKA_LIB)/.done: tools/kafka/pom.xml
 	mvn -q -B -f tools/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(KAFKA_LIB))
 	touch $@
 
-wasm: setup
+wasm: setup $(WASM_EXTRA)
 	$(CARGO) build $(WASM)
 
 # The shipped plugins, as a worker's plugin.path sees them.

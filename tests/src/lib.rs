@@ -66,11 +66,16 @@ pub fn kafka_lib() -> PathBuf {
     repo_root().join(".tools/kafka/lib")
 }
 
-/// The built component of connector crate `name` (e.g. `file-stream-source`).
+/// The built component of connector `name` (e.g. `file-stream-source`): a Rust crate's
+/// output, or a component another language's toolchain wrote to `target/wasm-polyglot`.
 ///
 /// # Panics
 /// If it is not built, saying to run `make wasm`.
 pub fn wasm_path(name: &str) -> PathBuf {
+    let polyglot = repo_root().join(format!("target/wasm-polyglot/{name}.wasm"));
+    if polyglot.is_file() {
+        return polyglot;
+    }
     let path = repo_root()
         .join("target/wasm32-wasip2/release")
         .join(format!("{}.wasm", name.replace('-', "_")));
