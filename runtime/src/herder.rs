@@ -66,12 +66,17 @@ pub struct HerderConfig {
     pub memory_max_bytes: u64,
     /// Default `wasm.call.timeout.ms`.
     pub call_timeout: Duration,
+    /// Default `wasm.recycle.memory.percent` (0 = off).
+    pub recycle_memory_percent: u32,
+    /// Default `wasm.recycle.calls` (0 = off).
+    pub recycle_calls: u64,
     /// `task.shutdown.graceful.timeout.ms`.
     pub shutdown_timeout: Duration,
 }
 
 struct TaskHandle {
     status: StatusCell,
+    metrics: Arc<worker::TaskMetrics>,
     config: Props,
     control: watch::Sender<Control>,
     join: Option<JoinHandle<()>>,
@@ -570,10 +575,24 @@ impl Herder {
             };
             dirs.push((abs, true));
         }
+        let percent = parsed
+            .as_ref()
+            .and_then(|p| p.wasm_recycle_memory_percent)
+            .unwrap_or(c.recycle_memory_percent);
+        let calls = parsed
+            .as_ref()
+            .and_then(|p| p.wasm_recycle_calls)
+            .unwrap_or(c.recycle_calls);
         Limits {
             memory_max_bytes,
             call_timeout,
             dirs,
+            recycle: crate::sandbox::Recycle {
+                memory_bytes: (1..100)
+                    .contains(&percent)
+                    .then(|| memory_max_bytes / 100 * u64::from(percent)),
+                calls: (calls > 0).then_some(calls),
+            },
         }
     }
 
@@ -685,8 +704,10 @@ impl Herder {
             paused,
             stopping: false,
         });
+        let metrics = Arc::new(worker::TaskMetrics::default());
         let fail = |why: String| TaskHandle {
             status: Arc::new(Mutex::new(Status::failed(&why, ""))),
+            metrics: metrics.clone(),
             config: task_config.clone(),
             control: control.clone(),
             join: None,
@@ -714,6 +735,7 @@ impl Herder {
             flush_interval: self.inner.config.flush_interval,
             kafka: self.inner.kafka.clone(),
             status: status.clone(),
+            metrics: metrics.clone(),
             control: control_rx,
             offsets: self.inner.offsets.clone(),
             reconfigure: self.inner.reconfigure.clone(),
@@ -724,6 +746,7 @@ impl Herder {
         };
         TaskHandle {
             status,
+            metrics,
             config: task_config,
             control,
             join: Some(join),
@@ -812,6 +835,20 @@ impl Herder {
                 .collect(),
             kind: c.plugin.kind,
         })
+    }
+
+    /// `GET /connectors/{name}/tasks/{id}/metrics`: the task's counters, `None` if the
+    /// connector has no such task.
+    pub async fn task_metrics(
+        &self,
+        name: &str,
+        task: u32,
+    ) -> Result<Option<serde_json::Value>, HerderError> {
+        let connectors = self.inner.connectors.lock().await;
+        let c = connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_string()))?;
+        Ok(c.tasks.get(task as usize).map(|t| t.metrics.to_json()))
     }
 
     /// `PUT /connectors/{name}/pause` (`true`) and `/resume` (`false`).

@@ -126,6 +126,8 @@ async fn standalone(worker: PathBuf, connectors: Vec<PathBuf>) -> anyhow::Result
             flush_interval: config.offset_flush_interval,
             memory_max_bytes: config.wasm_memory_max_bytes,
             call_timeout: config.wasm_call_timeout,
+            recycle_memory_percent: config.wasm_recycle_memory_percent,
+            recycle_calls: config.wasm_recycle_calls,
             shutdown_timeout: config.task_shutdown_graceful_timeout,
         },
         sandbox,

@@ -126,6 +126,10 @@ pub fn app(state: AppState) -> Router {
             get(get_task_status),
         )
         .route(
+            "/connectors/{name}/tasks/{task}/metrics",
+            get(get_task_metrics),
+        )
+        .route(
             "/connectors/{name}/tasks/{task}/restart",
             post(restart_task),
         )
@@ -328,6 +332,20 @@ async fn get_tasks(
             .map(|(id, config)| json!({"id": {"connector": name, "task": id}, "config": config}))
             .collect::<Vec<_>>()
     )))
+}
+
+/// wasmconnect's own: the task's instance counters (recycles, memory, calls, records).
+async fn get_task_metrics(
+    State(s): State<AppState>,
+    Path((name, task)): Path<(String, u32)>,
+) -> Result<Json<Value>, ApiError> {
+    let mut m = s
+        .herder
+        .task_metrics(&name, task)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Task {name}-{task} not found")))?;
+    m["id"] = json!(task);
+    Ok(Json(m))
 }
 
 async fn get_task_status(

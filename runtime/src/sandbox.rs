@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use wasmtime::UpdateDeadline;
 use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
-use wasmtime::{StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 pub use host::{OffsetReader, Requests, TopicPartition};
@@ -153,6 +153,35 @@ pub struct Limits {
     pub call_timeout: Duration,
     /// Host directories the guest may open, each mapped at the same path; `true` = writable.
     pub dirs: Vec<(PathBuf, bool)>,
+    /// When to replace a task's instance with a fresh one.
+    pub recycle: Recycle,
+}
+
+/// When a task's instance is replaced by a fresh one at a clean point (offsets committed),
+/// so garbage-collected guests whose linear memory only grows keep running
+/// (`wasm.recycle.memory.percent`, `wasm.recycle.calls`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recycle {
+    /// Recycle once linear memory passes this many bytes; `None` = never.
+    pub memory_bytes: Option<u64>,
+    /// Recycle after this many guest calls; `None` = never.
+    pub calls: Option<u64>,
+}
+
+impl Recycle {
+    /// Why an instance with `memory` bytes of linear memory that has served `calls` calls
+    /// should be recycled, if it should.
+    pub fn reason(&self, memory: u64, calls: u64) -> Option<String> {
+        if let Some(limit) = self.memory_bytes.filter(|l| memory > *l) {
+            return Some(format!(
+                "linear memory {memory} bytes passed {limit} (wasm.recycle.memory.percent)"
+            ));
+        }
+        if let Some(limit) = self.calls.filter(|l| calls >= *l) {
+            return Some(format!("{calls} calls reached wasm.recycle.calls={limit}"));
+        }
+        None
+    }
 }
 
 /// Source or sink.
@@ -411,6 +440,7 @@ impl Sandbox {
             memory_max_bytes: 256 << 20,
             call_timeout: Duration::from_secs(10),
             dirs: Vec::new(),
+            recycle: Recycle::default(),
         };
         let mut store = self.store(&probe_limits, "(plugin probe)".into(), None)?;
         let plugin_pre = plugin::PluginPre::new(pre.clone())
@@ -476,10 +506,10 @@ impl Sandbox {
         let state = HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_max_bytes as usize)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: host::MemoryLimiter {
+                max: usize::try_from(limits.memory_max_bytes).unwrap_or(usize::MAX),
+                used: 0,
+            },
             connector,
             offsets,
             requests: Requests::default(),

@@ -6,6 +6,7 @@ mod sink;
 mod source;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,6 +68,37 @@ impl Status {
 /// Shared, updatable status.
 pub type StatusCell = Arc<Mutex<Status>>;
 
+/// Counters a task keeps about its instance, shown by
+/// `GET /connectors/{name}/tasks/{id}/metrics`.
+#[derive(Debug, Default)]
+pub struct TaskMetrics {
+    /// Times the instance was replaced by a fresh one (not failures).
+    pub instance_recycles: AtomicU64,
+    /// Linear memory of the current instance, in bytes.
+    pub memory_bytes: AtomicU64,
+    /// Guest calls made on the current instance.
+    pub instance_calls: AtomicU64,
+    /// Records polled (source) or put (sink) since the task started.
+    pub records: AtomicU64,
+}
+
+impl TaskMetrics {
+    /// The counters as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "instance-recycles": self.instance_recycles.load(Ordering::Relaxed),
+            "memory-bytes": self.memory_bytes.load(Ordering::Relaxed),
+            "instance-calls": self.instance_calls.load(Ordering::Relaxed),
+            "records": self.records.load(Ordering::Relaxed),
+        })
+    }
+
+    pub(crate) fn observe(&self, (memory, calls): (u64, u64)) {
+        self.memory_bytes.store(memory, Ordering::Relaxed);
+        self.instance_calls.store(calls, Ordering::Relaxed);
+    }
+}
+
 /// What the herder tells a running task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Control {
@@ -116,6 +148,8 @@ pub struct TaskContext {
     pub kafka: KafkaClients,
     /// Where this task reports its state.
     pub status: StatusCell,
+    /// Where this task reports its counters.
+    pub metrics: Arc<TaskMetrics>,
     /// Pause / stop signals.
     pub control: watch::Receiver<Control>,
     /// Standalone offsets store (source tasks).

@@ -5,6 +5,7 @@ mod broker;
 mod errors;
 mod kafka;
 mod pipeline;
+mod recycle;
 mod rest;
 mod sandbox;
 mod upload;

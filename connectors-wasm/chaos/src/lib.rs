@@ -4,8 +4,9 @@
 //! `trap` panics (a wasm trap), `loop` spins forever without yielding, `memory` allocates
 //! until the memory cap stops it, `error` returns a fatal error, `retriable` a retriable one,
 //! `raise` calls `raise-error`, `reconfigure` asks once for a task reconfiguration (the new
-//! task configs carry `chaos.generation`), and `ok` keeps behaving: one record per poll, value
-//! `chaos-<n>` on `topic`.
+//! task configs carry `chaos.generation`), `leak` keeps `chaos.leak.bytes` per poll alive
+//! for good (as a garbage-collected guest's heap grows) and resumes from its stored offset,
+//! and `ok` keeps behaving: one record per poll, value `chaos-<n>` on `topic`.
 //! `task_configs` returns `tasks.max` tasks; with `chaos.task` set, only that task index
 //! misbehaves and the others stay `ok`.
 
@@ -17,7 +18,8 @@ const TASK: &str = "chaos.task";
 const TASK_INDEX: &str = "chaos.task.index";
 const TOPIC: &str = "topic";
 const GENERATION: &str = "chaos.generation";
-const MODES: [&str; 8] = [
+const LEAK_BYTES: &str = "chaos.leak.bytes";
+const MODES: [&str; 9] = [
     "ok",
     "trap",
     "loop",
@@ -26,6 +28,7 @@ const MODES: [&str; 8] = [
     "retriable",
     "raise",
     "reconfigure",
+    "leak",
 ];
 
 /// The connector: one task config per allowed task.
@@ -50,7 +53,7 @@ impl SourceConnector for ChaosSourceConnector {
                     MODE,
                     ConfigType::String,
                     Importance::High,
-                    "ok, trap, loop, memory, error, retriable, raise or reconfigure.",
+                    "ok, trap, loop, memory, error, retriable, raise, reconfigure or leak.",
                 )
                 .default_value("ok")
                 .validator(|v| {
@@ -78,6 +81,15 @@ impl SourceConnector for ChaosSourceConnector {
                     "The only task index that misbehaves; all when unset.",
                 )
                 .default_null(),
+            )
+            .define(
+                ConfigKey::new(
+                    LEAK_BYTES,
+                    ConfigType::Int,
+                    Importance::Low,
+                    "Bytes kept alive per poll in leak mode.",
+                )
+                .default_value("65536"),
             )
             .define(ConfigKey::new(
                 TOPIC,
@@ -114,6 +126,8 @@ pub struct ChaosSourceTask {
     topic: String,
     index: i32,
     polls: u64,
+    leak_bytes: usize,
+    leaked: Vec<Vec<u8>>,
 }
 
 impl SourceTask for ChaosSourceTask {
@@ -137,17 +151,32 @@ impl SourceTask for ChaosSourceTask {
         let config = ChaosSourceConnector::config_def().parse(&config)?;
         let index = config.get_int(TASK_INDEX)?.unwrap_or(0);
         let chosen = config.get_int(TASK)?.is_none_or(|t| t == index);
+        let mode = if chosen {
+            config.require(MODE)?.to_owned()
+        } else {
+            "ok".to_owned()
+        };
+        // Leak mode resumes after the last poll whose record was committed.
+        let polls = if mode == "leak" {
+            match OffsetReader
+                .offset(&Self::partition(index))
+                .and_then(|o| o.get("poll").cloned())
+            {
+                Some(OffsetValue::Int64(p)) => p as u64 + 1,
+                _ => 0,
+            }
+        } else {
+            0
+        };
         Ok(Self {
-            mode: if chosen {
-                config.require(MODE)?.to_owned()
-            } else {
-                "ok".to_owned()
-            },
+            mode,
             after: config.get_int(AFTER)?.unwrap_or(0).max(0) as u64,
             generation: config.get_int(GENERATION)?.unwrap_or(1),
             topic: config.require(TOPIC)?.to_owned(),
             index,
-            polls: 0,
+            polls,
+            leak_bytes: config.get_int(LEAK_BYTES)?.unwrap_or(65536).max(0) as usize,
+            leaked: Vec::new(),
         })
     }
 
@@ -178,15 +207,15 @@ impl SourceTask for ChaosSourceTask {
                 "reconfigure" if self.generation == 1 && n == self.after => {
                     request_task_reconfiguration();
                 }
+                "leak" => {
+                    self.leaked.push(vec![0x5A; self.leak_bytes]);
+                    std::hint::black_box(&self.leaked);
+                }
                 _ => {}
             }
         }
-        let partition = OffsetMap::from([(
-            "chaos.task".to_owned(),
-            OffsetValue::Int64(self.index.into()),
-        )]);
         Ok(vec![SourceRecord {
-            source_partition: partition,
+            source_partition: Self::partition(self.index),
             source_offset: OffsetMap::from([("poll".to_owned(), OffsetValue::Int64(n as i64))]),
             topic: self.topic.clone(),
             kafka_partition: None,
@@ -197,6 +226,12 @@ impl SourceTask for ChaosSourceTask {
             timestamp: None,
             headers: Vec::new(),
         }])
+    }
+}
+
+impl ChaosSourceTask {
+    fn partition(index: i32) -> OffsetMap {
+        OffsetMap::from([("chaos.task".to_owned(), OffsetValue::Int64(index.into()))])
     }
 }
 

@@ -20,6 +20,8 @@ const ERRORS_DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
 const WASM_MEMORY_MAX_BYTES: &str = "wasm.memory.max.bytes";
 const WASM_CALL_TIMEOUT_MS: &str = "wasm.call.timeout.ms";
 const WASM_ALLOWED_DIRS: &str = "wasm.allowed.dirs";
+const WASM_RECYCLE_MEMORY_PERCENT: &str = "wasm.recycle.memory.percent";
+const WASM_RECYCLE_CALLS: &str = "wasm.recycle.calls";
 
 /// The connector config table (Connect 4.1's names, defaults and docs for its keys).
 pub fn connector_def() -> ConfigDef {
@@ -46,6 +48,10 @@ pub fn connector_def() -> ConfigDef {
             "Overrides the worker's wasm.memory.max.bytes for this connector's instances.")
         .optional(WASM_CALL_TIMEOUT_MS, T::Long,
             "Overrides the worker's wasm.call.timeout.ms for this connector's guest calls.")
+        .optional(WASM_RECYCLE_MEMORY_PERCENT, T::Int,
+            "Overrides the worker's wasm.recycle.memory.percent for this connector's tasks (0 disables).")
+        .optional(WASM_RECYCLE_CALLS, T::Long,
+            "Overrides the worker's wasm.recycle.calls for this connector's tasks (0 disables).")
         .define(WASM_ALLOWED_DIRS, T::List, "", V::None,
             "Extra directories, separated by commas, to preopen for this connector's tasks (none by default).")
 }
@@ -90,6 +96,10 @@ pub struct ConnectorConfig {
     pub wasm_call_timeout: Option<Duration>,
     /// `wasm.allowed.dirs`: extra preopened directories.
     pub wasm_allowed_dirs: Vec<PathBuf>,
+    /// `wasm.recycle.memory.percent` override.
+    pub wasm_recycle_memory_percent: Option<u32>,
+    /// `wasm.recycle.calls` override.
+    pub wasm_recycle_calls: Option<u64>,
     /// Every property given, unknown keys included.
     pub props: Props,
 }
@@ -121,6 +131,23 @@ impl ConnectorConfig {
             v.long(WASM_CALL_TIMEOUT_MS),
             &mut errors,
         );
+        let non_negative = |key: &str, n: Option<i64>, errors: &mut Vec<(String, String)>| match n {
+            Some(n) if n < 0 => {
+                errors.push((
+                    key.to_owned(),
+                    format!("Invalid value {n} for configuration {key}: Value must be at least 0"),
+                ));
+                None
+            }
+            n => n.map(|n| n as u64),
+        };
+        let recycle_percent = non_negative(
+            WASM_RECYCLE_MEMORY_PERCENT,
+            v.int(WASM_RECYCLE_MEMORY_PERCENT).map(i64::from),
+            &mut errors,
+        );
+        let recycle_calls =
+            non_negative(WASM_RECYCLE_CALLS, v.long(WASM_RECYCLE_CALLS), &mut errors);
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -145,6 +172,8 @@ impl ConnectorConfig {
                 .into_iter()
                 .map(PathBuf::from)
                 .collect(),
+            wasm_recycle_memory_percent: recycle_percent.map(|p| p.min(100) as u32),
+            wasm_recycle_calls: recycle_calls,
             props: v.props().clone(),
         })
     }

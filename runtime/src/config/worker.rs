@@ -18,6 +18,8 @@ const TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: &str = "task.shutdown.graceful.timeout.
 const WASM_MEMORY_MAX_BYTES: &str = "wasm.memory.max.bytes";
 const WASM_CALL_TIMEOUT_MS: &str = "wasm.call.timeout.ms";
 const WASM_INSTANCES_MAX: &str = "wasm.instances.max";
+const WASM_RECYCLE_MEMORY_PERCENT: &str = "wasm.recycle.memory.percent";
+const WASM_RECYCLE_CALLS: &str = "wasm.recycle.calls";
 const PLUGIN_UPLOAD_MAX_BYTES: &str = "plugin.upload.max.bytes";
 
 /// The worker's config table: Kafka Connect 4.1's names and defaults (`WorkerConfig`,
@@ -46,6 +48,10 @@ pub fn worker_def() -> ConfigDef {
             "Most linear memory one task instance may grow to, in bytes; a task that needs more fails.")
         .define(WASM_CALL_TIMEOUT_MS, T::Long, "30000", V::AtLeast(1),
             "Longest one guest call (poll, put, flush, …) may run before the task fails.")
+        .define(WASM_RECYCLE_MEMORY_PERCENT, T::Int, "75", V::AtLeast(0),
+            "A task's instance is replaced by a fresh one, at a point where its offsets are committed, once its linear memory passes this percentage of wasm.memory.max.bytes. Garbage-collected guests (Python, JavaScript) only ever grow their memory. 0 disables.")
+        .define(WASM_RECYCLE_CALLS, T::Long, "0", V::AtLeast(0),
+            "Replace a task's instance after this many guest calls, as wasm.recycle.memory.percent does. 0 disables.")
         .define(WASM_INSTANCES_MAX, T::Int, "1000", V::AtLeast(1),
             "Most component instances (connectors plus tasks) the worker runs at once.")
         .define(PLUGIN_UPLOAD_MAX_BYTES, T::Long, "67108864", V::AtLeast(0),
@@ -83,6 +89,10 @@ pub struct WorkerConfig {
     pub wasm_call_timeout: Duration,
     /// `wasm.instances.max`: per worker.
     pub wasm_instances_max: u32,
+    /// `wasm.recycle.memory.percent`: 0 = off.
+    pub wasm_recycle_memory_percent: u32,
+    /// `wasm.recycle.calls`: 0 = off.
+    pub wasm_recycle_calls: u64,
     /// `plugin.upload.max.bytes`.
     pub plugin_upload_max_bytes: u64,
     /// Every property given, unknown keys included (`producer.*`, `consumer.*`, …).
@@ -145,6 +155,9 @@ impl WorkerConfig {
             wasm_memory_max_bytes: v.long(WASM_MEMORY_MAX_BYTES).unwrap_or(0) as u64,
             wasm_call_timeout: ms(WASM_CALL_TIMEOUT_MS),
             wasm_instances_max: v.int(WASM_INSTANCES_MAX).unwrap_or(1) as u32,
+            wasm_recycle_memory_percent: v.int(WASM_RECYCLE_MEMORY_PERCENT).unwrap_or(0).max(0)
+                as u32,
+            wasm_recycle_calls: v.long(WASM_RECYCLE_CALLS).unwrap_or(0).max(0) as u64,
             plugin_upload_max_bytes: v.long(PLUGIN_UPLOAD_MAX_BYTES).unwrap_or(0) as u64,
             props: v.props().clone(),
         }

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmconnect_data::{OffsetMap, OffsetValue};
-use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -38,11 +37,47 @@ pub struct Requests {
     pub reported: Vec<(TopicPartition, i64, String)>,
 }
 
+/// Caps an instance's linear memory (`wasm.memory.max.bytes`, all memories together) and
+/// keeps the current total, which drives instance recycling. Memories only grow.
+#[derive(Debug)]
+pub(crate) struct MemoryLimiter {
+    pub(crate) max: usize,
+    pub(crate) used: usize,
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let after = self.used - current.min(self.used) + desired;
+        if after > self.max {
+            // The same wording as wasmtime's own limiter; `SandboxError::trap` looks for it.
+            return Err(wasmtime::Error::msg(format!(
+                "forcing trap when growing memory to {after} bytes"
+            )));
+        }
+        self.used = after;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
 /// The data of one Store: one connector or one task instance.
 pub(crate) struct HostState {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: MemoryLimiter,
     pub(crate) connector: Arc<str>,
     pub(crate) offsets: Option<Arc<dyn OffsetReader>>,
     pub(crate) requests: Requests,

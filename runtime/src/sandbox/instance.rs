@@ -21,6 +21,7 @@ type Props = BTreeMap<String, String>;
 macro_rules! task_call {
     ($self:ident, $iface:ident, $method:ident $(, $arg:expr)*) => {{
         begin_call(&mut $self.store);
+        $self.calls += 1;
         $self
             .bindings
             .$iface()
@@ -118,6 +119,7 @@ impl Sandbox {
             bindings,
             task,
             poll_seq: 0,
+            calls: 0,
         })
     }
 
@@ -158,6 +160,7 @@ impl Sandbox {
             store,
             bindings,
             task,
+            calls: 0,
         })
     }
 }
@@ -218,6 +221,7 @@ pub struct SourceTaskInstance {
     bindings: source::SourceConnector,
     task: ResourceAny,
     poll_seq: u64,
+    calls: u64,
 }
 
 impl std::fmt::Debug for SourceTaskInstance {
@@ -307,6 +311,11 @@ impl SourceTaskInstance {
     pub fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
     }
+
+    /// Linear memory in use (all memories) and guest calls made, for recycling and metrics.
+    pub fn usage(&self) -> (u64, u64) {
+        (self.store.data().limits.used as u64, self.calls)
+    }
 }
 
 /// One sink task instance.
@@ -314,6 +323,7 @@ pub struct SinkTaskInstance {
     store: Store<HostState>,
     bindings: sink::SinkConnector,
     task: ResourceAny,
+    calls: u64,
 }
 
 impl std::fmt::Debug for SinkTaskInstance {
@@ -412,5 +422,10 @@ impl SinkTaskInstance {
     /// What the task asked of the worker since the last call to this.
     pub fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
+    }
+
+    /// Linear memory in use (all memories) and guest calls made, for recycling and metrics.
+    pub fn usage(&self) -> (u64, u64) {
+        (self.store.data().limits.used as u64, self.calls)
     }
 }

@@ -224,6 +224,9 @@ async fn sink_loop(
             }
         }
         if !records.is_empty() {
+            ctx.metrics
+                .records
+                .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
             let bytes = batch::encode_sink(&records);
             loop {
                 match task.put(&bytes).await {
@@ -252,7 +255,45 @@ async fn sink_loop(
             commit(ctx, task, sink).await?;
             last_commit = Instant::now();
         }
+        ctx.metrics.observe(task.usage());
+        recycle_if_due(ctx, task, sink).await?;
     }
+}
+
+/// Replaces the task's instance with a fresh one once `wasm.recycle.*` says so, between
+/// two batches: offsets are committed, the old instance is closed and stopped (a sink
+/// flushes there, as in Connect), the fresh one started and opened on the same partitions.
+/// Fetching goes on from the same positions, so nothing is lost or delivered twice.
+async fn recycle_if_due(
+    ctx: &TaskContext,
+    task: &mut SinkTaskInstance,
+    sink: &mut SinkState,
+) -> Result<(), SandboxError> {
+    let (memory, calls) = task.usage();
+    let Some(reason) = ctx.limits.recycle.reason(memory, calls) else {
+        return Ok(());
+    };
+    commit(ctx, task, sink).await?;
+    let assigned: Vec<_> = sink.positions.keys().cloned().collect();
+    let fresh = ctx
+        .sandbox
+        .sink_task(&ctx.plugin, &ctx.id.connector, &ctx.limits)
+        .await?;
+    let mut old = std::mem::replace(task, fresh);
+    if let Err(e) = old.close(&assigned).await {
+        tracing::warn!(error = %e, "close of the recycled instance failed");
+    }
+    if let Err(e) = old.stop().await {
+        tracing::warn!(error = %e, "stop of the recycled instance failed");
+    }
+    task.start(&ctx.task_config).await?;
+    task.open(&assigned).await?;
+    ctx.metrics
+        .instance_recycles
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ctx.metrics.observe(task.usage());
+    tracing::info!(reason, "task instance recycled");
+    Ok(())
 }
 
 async fn handle_requests(

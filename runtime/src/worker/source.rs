@@ -35,7 +35,7 @@ pub async fn run_source(ctx: TaskContext) {
         let reader = Arc::new(StoreReader(ctx.offsets.clone()));
         let mut task = match ctx
             .sandbox
-            .source_task(&ctx.plugin, &ctx.id.connector, &ctx.limits, reader)
+            .source_task(&ctx.plugin, &ctx.id.connector, &ctx.limits, reader.clone())
             .await
         {
             Ok(t) => t,
@@ -47,7 +47,7 @@ pub async fn run_source(ctx: TaskContext) {
         };
         ctx.set(Status::new(State::Running));
         tracing::info!("source task started");
-        match source_loop(&mut ctx, &mut task, wants_acks).await {
+        match source_loop(&mut ctx, &mut task, wants_acks, &reader).await {
             Ok(()) => {
                 if let Err(e) = task.stop().await {
                     tracing::warn!(error = %e, "task stop failed");
@@ -82,7 +82,8 @@ impl PendingOffsets {
 async fn source_loop(
     ctx: &mut TaskContext,
     task: &mut SourceTaskInstance,
-    wants_acks: bool,
+    mut wants_acks: bool,
+    reader: &Arc<StoreReader>,
 ) -> Result<(), SandboxError> {
     let mut backoff = Backoff::new();
     let mut pending = PendingOffsets::default();
@@ -107,6 +108,7 @@ async fn source_loop(
             Err(e) => return Err(e),
         };
         backoff.reset();
+        ctx.metrics.observe(task.usage());
         ctx.connector_requests(&task.take_requests())?;
         let records = batch::decode_source(&bytes)
             .map_err(|e| SandboxError::Contract(format!("poll returned a bad batch: {e}")))?;
@@ -121,9 +123,15 @@ async fn source_loop(
                 flush_offsets(ctx, task, &mut pending).await?;
                 last_flush = Instant::now();
             }
+            if let Some(w) = recycle_if_due(ctx, task, &mut pending, reader).await? {
+                wants_acks = w;
+            }
             ctx.sleep(IDLE_WAIT).await;
             continue;
         }
+        ctx.metrics
+            .records
+            .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let written = produce(ctx, &records).await?;
         if wants_acks {
             let acks = written
@@ -144,8 +152,43 @@ async fn source_loop(
             flush_offsets(ctx, task, &mut pending).await?;
             last_flush = Instant::now();
         }
+        if let Some(w) = recycle_if_due(ctx, task, &mut pending, reader).await? {
+            wants_acks = w;
+        }
     }
     flush_offsets(ctx, task, &mut pending).await
+}
+
+/// Replaces the task's instance with a fresh one once `wasm.recycle.*` says so. Called
+/// where every polled record is acknowledged: the offsets are written first, so the fresh
+/// instance resumes exactly after the last record, with nothing lost or repeated. Returns
+/// the fresh instance's `commit-record` wish if it recycled.
+async fn recycle_if_due(
+    ctx: &TaskContext,
+    task: &mut SourceTaskInstance,
+    pending: &mut PendingOffsets,
+    reader: &Arc<StoreReader>,
+) -> Result<Option<bool>, SandboxError> {
+    let (memory, calls) = task.usage();
+    let Some(reason) = ctx.limits.recycle.reason(memory, calls) else {
+        return Ok(None);
+    };
+    flush_offsets(ctx, task, pending).await?;
+    let fresh = ctx
+        .sandbox
+        .source_task(&ctx.plugin, &ctx.id.connector, &ctx.limits, reader.clone())
+        .await?;
+    let old = std::mem::replace(task, fresh);
+    if let Err(e) = old.stop().await {
+        tracing::warn!(error = %e, "stop of the recycled instance failed");
+    }
+    let wants_acks = task.start(&ctx.task_config).await?;
+    ctx.metrics
+        .instance_recycles
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ctx.metrics.observe(task.usage());
+    tracing::info!(reason, "task instance recycled");
+    Ok(Some(wants_acks))
 }
 
 /// Writes acked offsets to the store, then tells the task (`commit`).
