@@ -180,27 +180,44 @@ def _put_schemaless(out: bytearray, v: Any, where: str) -> None:
         raise ValueError(f"{where}: cannot encode a {type(v).__name__} without a schema")
 
 
+_STRS: dict = {}
+
+
+def _str_bytes(k: str) -> bytes:
+    """The `str` encoding of a short, repeated string (keys, topics), memoized."""
+    b = _STRS.get(k)
+    if b is None:
+        if len(_STRS) > 4096:
+            _STRS.clear()
+        raw = k.encode()
+        b = _STRS[k] = _u32.pack(len(raw)) + raw
+    return b
+
+
 def _put_offset_map(out: bytearray, m: dict) -> None:
     out += _u32.pack(len(m))
-    for k in sorted(m):
+    for k in (m if len(m) < 2 else sorted(m)):
         v = m[k]
-        _put_str(out, k)
-        if v is None:
-            out.append(0)
-        elif v is True or v is False:
-            out.append(7)
-            out.append(1 if v else 0)
-        elif isinstance(v, int):
+        out += _STRS.get(k) or _str_bytes(k)
+        t = type(v)
+        if t is int:
             out += _tag_i64.pack(4, v)
-        elif isinstance(v, float):
-            out.append(6)
-            out += _struct.pack("<d", v)
-        elif isinstance(v, str):
+        elif t is str:
             out.append(8)
             _put_str(out, v)
+        elif v is None:
+            out.append(0)
+        elif t is bool:
+            out.append(7)
+            out.append(1 if v else 0)
+        elif t is float:
+            out.append(6)
+            out += _struct.pack("<d", v)
         elif isinstance(v, (bytes, bytearray)):
             out.append(9)
             _put_bytes(out, v)
+        elif isinstance(v, int):
+            out += _tag_i64.pack(4, v)
         else:
             raise ValueError(f"source partition/offset {k}: {type(v).__name__} is not a primitive")
 
@@ -255,20 +272,23 @@ def encode_source(records: list[SourceRecord]) -> bytes:
     out = bytearray()
     table.begin(out, len(records))
     refs = iter(table.refs)
-    topics: dict[str, bytes] = {}
+    partitions: dict[int, bytes] = {}  # records often share one source-partition dict
     u32, i64 = _u32.pack, _i64.pack
     for r in records:
-        t = topics.get(r.topic)
-        if t is None:
-            b = r.topic.encode()
-            t = topics[r.topic] = u32(len(b)) + b
-        out += t
+        out += _STRS.get(r.topic) or _str_bytes(r.topic)
         if r.partition is None:
             out.append(0)
         else:
             out.append(1)
             out += _i32.pack(r.partition)
-        _put_offset_map(out, r.source_partition)
+        sp = r.source_partition
+        enc = partitions.get(id(sp))
+        if enc is None:
+            start = len(out)
+            _put_offset_map(out, sp)
+            partitions[id(sp)] = bytes(out[start:])
+        else:
+            out += enc
         _put_offset_map(out, r.source_offset)
         out += u32(next(refs))
         _put_value(out, r.key, r.key_schema, "key")
