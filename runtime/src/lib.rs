@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod config;
+pub mod conformance;
 pub mod converters;
 pub mod herder;
 pub mod kafka;

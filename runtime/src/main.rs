@@ -34,17 +34,49 @@ enum Command {
         /// Connector configurations to start.
         connectors: Vec<PathBuf>,
     },
+    /// Runs a connector component through the contract and reports pass/fail per check;
+    /// exits non-zero if any check fails.
+    Conformance {
+        /// The component (`.wasm`).
+        plugin: PathBuf,
+        /// A connector config entry, `key=value`; repeatable.
+        #[arg(long = "config", short = 'c', value_name = "KEY=VALUE")]
+        config: Vec<String>,
+        /// A connector config file (`.properties`), read before `--config` entries.
+        #[arg(long = "config-file", value_name = "FILE")]
+        config_file: Option<PathBuf>,
+        /// Polls (sources) or puts (sinks) of the long run.
+        #[arg(long, default_value_t = 1000)]
+        calls: u32,
+        /// Linear memory cap per instance, as wasm.memory.max.bytes.
+        #[arg(long, default_value_t = 256 << 20)]
+        memory_max_bytes: u64,
+        /// Recycle at this percentage of the cap, as wasm.recycle.memory.percent (0 = never).
+        #[arg(long, default_value_t = 75)]
+        recycle_memory_percent: u32,
+        /// Deadline of one call, as wasm.call.timeout.ms.
+        #[arg(long, default_value_t = 30_000)]
+        call_timeout_ms: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The conformance kit prints a report; only warnings go with it by default.
+    let default_filter = match cli.command {
+        Command::Conformance { .. } => "warn",
+        Command::Standalone { .. } => "info,rskafka=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,rskafka=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,6 +91,45 @@ fn main() -> ExitCode {
         Command::Standalone { worker, connectors } => {
             runtime.block_on(standalone(worker, connectors))
         }
+        Command::Conformance {
+            plugin,
+            config,
+            config_file,
+            calls,
+            memory_max_bytes,
+            recycle_memory_percent,
+            call_timeout_ms,
+            json,
+        } => {
+            let opts = match conformance_options(config, config_file) {
+                Ok(config) => wasmconnect::conformance::Options {
+                    config,
+                    calls,
+                    memory_max_bytes,
+                    recycle_memory_percent,
+                    call_timeout: Duration::from_millis(call_timeout_ms),
+                    ..Default::default()
+                },
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::from(2);
+                }
+            };
+            let report = runtime.block_on(wasmconnect::conformance::run(&plugin, opts));
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", report.text());
+            }
+            return if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,6 +139,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn conformance_options(
+    entries: Vec<String>,
+    file: Option<PathBuf>,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let mut config = match file {
+        Some(f) => load_properties(&f)?,
+        None => Default::default(),
+    };
+    for e in entries {
+        let (k, v) = e
+            .split_once('=')
+            .with_context(|| format!("--config {e:?} is not KEY=VALUE"))?;
+        config.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(config)
 }
 
 async fn standalone(worker: PathBuf, connectors: Vec<PathBuf>) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod broker;
+mod conformance;
 mod errors;
 mod kafka;
 mod pipeline;

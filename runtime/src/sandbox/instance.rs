@@ -312,6 +312,37 @@ impl SourceTaskInstance {
         std::mem::take(&mut self.store.data_mut().requests)
     }
 
+    /// Stops and releases the task resource, then constructs a fresh one in the same
+    /// instance (the conformance kit checks that handles do not pile up).
+    pub async fn renew(&mut self) -> Result<(), SandboxError> {
+        let r = task_call!(self, wasmconnect_connector_source_task, call_stop)?;
+        guest(r)?;
+        begin_call(&mut self.store);
+        self.task
+            .resource_drop_async(&mut self.store)
+            .await
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        begin_call(&mut self.store);
+        self.task = self
+            .bindings
+            .wasmconnect_connector_source_task()
+            .task()
+            .call_constructor(&mut self.store)
+            .await
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        Ok(())
+    }
+
+    /// Host resources (streams, descriptors, …) the instance holds now.
+    pub fn host_resources(&mut self) -> usize {
+        self.store.data_mut().table.iter_mut().count()
+    }
+
+    /// Changes the deadline of later calls (the conformance kit tests an expired one).
+    pub fn set_call_timeout(&mut self, timeout: std::time::Duration) {
+        self.store.data_mut().call_timeout = timeout;
+    }
+
     /// Linear memory in use (all memories) and guest calls made, for recycling and metrics.
     pub fn usage(&self) -> (u64, u64) {
         (self.store.data().limits.used as u64, self.calls)
@@ -422,6 +453,37 @@ impl SinkTaskInstance {
     /// What the task asked of the worker since the last call to this.
     pub fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
+    }
+
+    /// Stops and releases the task resource, then constructs a fresh one in the same
+    /// instance (the conformance kit checks that handles do not pile up).
+    pub async fn renew(&mut self) -> Result<(), SandboxError> {
+        let r = task_call!(self, wasmconnect_connector_sink_task, call_stop)?;
+        guest(r)?;
+        begin_call(&mut self.store);
+        self.task
+            .resource_drop_async(&mut self.store)
+            .await
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        begin_call(&mut self.store);
+        self.task = self
+            .bindings
+            .wasmconnect_connector_sink_task()
+            .task()
+            .call_constructor(&mut self.store)
+            .await
+            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+        Ok(())
+    }
+
+    /// Host resources (streams, descriptors, …) the instance holds now.
+    pub fn host_resources(&mut self) -> usize {
+        self.store.data_mut().table.iter_mut().count()
+    }
+
+    /// Changes the deadline of later calls (the conformance kit tests an expired one).
+    pub fn set_call_timeout(&mut self, timeout: std::time::Duration) {
+        self.store.data_mut().call_timeout = timeout;
     }
 
     /// Linear memory in use (all memories) and guest calls made, for recycling and metrics.
