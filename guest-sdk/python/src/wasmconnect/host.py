@@ -10,10 +10,20 @@ from typing import Optional
 
 from .connector import PartitionOffset, TopicPartition
 
+# The bindings are imported when the component is built (componentize-py pre-initializes the
+# app); importing them lazily inside a call fails, so each is tried here, once.
 try:  # inside a component built by componentize-py
     from wit_world.imports import log as _wit_log, types as _types, connector_context as _cc
 except ImportError:  # plain CPython
     _wit_log = _types = _cc = None
+try:  # source world only
+    from wit_world.imports import offset_reader as _offset_reader
+except ImportError:
+    _offset_reader = None
+try:  # sink world only
+    from wit_world.imports import sink_context as _sink_ctx
+except ImportError:
+    _sink_ctx = None
 
 calls: list[tuple] = []
 """Outside a component: the context calls made so far (for tests)."""
@@ -97,11 +107,12 @@ def _offset_from_wit(m) -> dict:
 def offsets(partitions: list[dict]) -> list[Optional[dict]]:
     """The last committed source offset of each source partition, in the same order; None
     where nothing was committed yet. Source tasks only."""
-    if _wit_log is None:
+    if _offset_reader is None:
+        if _wit_log is not None:
+            raise RuntimeError("offsets() is for source tasks only")
         return [None] * len(partitions)
-    from wit_world.imports import offset_reader
     return [None if o is None else _offset_from_wit(o)
-            for o in offset_reader.offsets([_offset_to_wit(p) for p in partitions])]
+            for o in _offset_reader.offsets([_offset_to_wit(p) for p in partitions])]
 
 
 def offset(partition: dict) -> Optional[dict]:
@@ -112,10 +123,9 @@ def offset(partition: dict) -> Optional[dict]:
 # Contexts --------------------------------------------------------------------------------------
 
 def _sink_context():
-    if _wit_log is None:
-        return None
-    from wit_world.imports import sink_context
-    return sink_context
+    if _sink_ctx is None and _wit_log is not None:
+        raise RuntimeError("sink_context is for sink tasks only")
+    return _sink_ctx
 
 
 class SinkContext:

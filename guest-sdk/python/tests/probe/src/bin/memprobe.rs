@@ -122,7 +122,7 @@ fn main() -> wasmtime::Result<()> {
         records_bytes += batch.len() as u64;
         if first.is_none() {
             first = Some(t.elapsed());
-            let count = if batch.len() >= 8 { wasmconnect_data::decode_source(&batch).map(|r| r.len()).unwrap_or(0) } else { 0 };
+            let count = if batch.len() >= 8 { wasmconnect_data::batch::decode_source(&batch).map(|r| r.len()).unwrap_or(0) } else { 0 };
             println!("first poll: {:.2} ms, {} records, {} bytes", t.elapsed().as_secs_f64() * 1e3, count, batch.len());
         }
         if i % 1000 == 0 {
