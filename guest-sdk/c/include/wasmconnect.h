@@ -302,7 +302,10 @@ typedef struct wc_source_batch {
 wc_source_record *wc_source_batch_add(wc_source_batch *b, const char *topic);
 void wc_source_record_free(wc_source_record *r);
 void wc_sink_record_free(wc_sink_record *r);
+/** Frees the records, keeping the batch's allocation for reuse. */
 void wc_source_batch_clear(wc_source_batch *b);
+/** Frees the records and the batch's allocation. */
+void wc_source_batch_free(wc_source_batch *b);
 
 /* The WCB1 codec (wit/RECORD-FORMAT.md). The SDK calls these; they are public for tests. */
 

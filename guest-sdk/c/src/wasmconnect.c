@@ -526,6 +526,12 @@ void wc_source_batch_clear(wc_source_batch *b) {
   b->len = 0; /* keeps the allocation for the next poll */
 }
 
+void wc_source_batch_free(wc_source_batch *b) {
+  wc_source_batch_clear(b);
+  free(b->records);
+  *b = (wc_source_batch){0};
+}
+
 /* ---- encoding -------------------------------------------------------------------------------- */
 
 static void buf_reserve(wc_buf *b, size_t n) {

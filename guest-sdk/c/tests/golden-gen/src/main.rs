@@ -165,7 +165,10 @@ fn sink() -> Vec<SinkRecord> {
 }
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden");
+    // The output directory: the argument, or the committed ../golden.
+    let dir = std::env::args_os().nth(1).map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden")
+    });
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("source.wcb1"), encode_source(&source())).unwrap();
     std::fs::write(dir.join("sink.wcb1"), encode_sink(&sink())).unwrap();
