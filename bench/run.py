@@ -874,7 +874,8 @@ def main() -> int:
                    help=f"comma-separated subset of {','.join(SCENARIOS)}")
     p.add_argument("--bootstrap", default=os.environ.get("BENCH_BOOTSTRAP"),
                    help="use this broker instead of starting one")
-    p.add_argument("--out", type=Path, default=None, help="results directory (default bench/)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="results and work directory (default bench/, work in target/bench)")
     p.add_argument("--readme", action="store_true", help="paste the table into README.md")
     p.add_argument("--no-criterion", action="store_true",
                    help="read existing criterion estimates instead of running cargo bench")
@@ -900,7 +901,7 @@ def main() -> int:
         dst = PLUGINS / src.name.replace("_", "-")
         if not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
-    work = ROOT / "target/bench" / ("smoke" if smoke else "run")
+    work = (a.out / "work") if a.out else ROOT / "target/bench" / ("smoke" if smoke else "run")
     started = time.monotonic()
     results = {
         "meta": {

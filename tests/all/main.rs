@@ -1,6 +1,7 @@
 //! The integration test binary: one module per area, one broker for all of them.
 
 mod bad_input;
+mod bench_smoke;
 mod broker;
 mod conformance;
 mod errors;
