@@ -14,7 +14,8 @@ py-component = $(PY_TOOLS)/bin/python $(PY_SDK)/build.py --kind $(1) --module $(
 SETUP_EXTRA += $(PY_STAMP)
 WASM_EXTRA += $(POLYGLOT)/python-orders.wasm $(POLYGLOT)/python-datagen.wasm
 
-$(PY_STAMP): mk/python.mk
+# The version is in the stamp name: bumping it reinstalls.
+$(PY_STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)"; exit 1; }
 	rm -rf $(PY_TOOLS)
 	$(PYTHON) -m venv $(PY_TOOLS)
@@ -28,3 +29,13 @@ $(POLYGLOT)/python-orders.wasm: connectors-wasm/python-orders/orders.py $(PY_SDK
 $(POLYGLOT)/python-datagen.wasm: connectors-wasm/python-datagen/datagen.py $(PY_SDK_FILES) $(PY_STAMP)
 	@mkdir -p $(POLYGLOT)
 	$(call py-component,source,datagen,connectors-wasm/python-datagen)
+
+# The scaffold's sink template, instantiated as `template-sink`: tests/all/python.rs runs it in
+# the worker (the SDK's sink path, end to end).
+PY_TEMPLATE_SINK := target/python-template-sink
+WASM_EXTRA += $(POLYGLOT)/python-template-sink.wasm
+$(POLYGLOT)/python-template-sink.wasm: $(wildcard $(PY_SDK)/template/sink/*.py) $(PY_SDK_FILES) $(PY_STAMP)
+	@mkdir -p $(POLYGLOT) $(PY_TEMPLATE_SINK)
+	sed 's/{{name_snake}}/template_sink/g; s/{{name}}/template-sink/g; s/{{Name}}/TemplateSink/g' \
+	  '$(PY_SDK)/template/sink/{{name_snake}}.py' > $(PY_TEMPLATE_SINK)/template_sink.py
+	$(call py-component,sink,template_sink,$(PY_TEMPLATE_SINK))

@@ -7,6 +7,7 @@ mod conformance;
 mod errors;
 mod kafka;
 mod pipeline;
+mod python;
 mod recycle;
 mod rest;
 mod sandbox;
