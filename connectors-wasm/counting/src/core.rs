@@ -1,0 +1,119 @@
+//! The totals, free of any wasm binding: the component wraps them, and native code (the bench
+//! crate's raw fetch, a native twin) computes the same checksum over the same bytes.
+
+use wasmconnect_data::Value;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// Records, bytes and an order-independent checksum of what was received.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Records received.
+    pub records: u64,
+    /// Key plus value bytes received.
+    pub bytes: u64,
+    /// Wrapping sum over records of [`record_hash`], so partition interleaving does not matter.
+    pub checksum: u64,
+}
+
+impl Totals {
+    /// Adds one record, given its key and value bytes (`None` = null).
+    pub fn add(&mut self, key: Option<&[u8]>, value: Option<&[u8]>) {
+        self.records += 1;
+        self.bytes += (key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len)) as u64;
+        self.checksum = self.checksum.wrapping_add(record_hash(key, value));
+    }
+
+    /// Adds one record given its Connect key and value (see [`value_bytes`]).
+    pub fn add_values(&mut self, key: &Value, value: &Value, scratch: &mut Vec<u8>) {
+        let mut kbuf = Vec::new();
+        let k = value_bytes(key, &mut kbuf);
+        let v = value_bytes(value, scratch);
+        self.add(k, v);
+    }
+
+    /// The totals as one line of JSON, plus put timing in µs since the epoch.
+    pub fn to_json(&self, puts: u64, first_put_us: u64, last_put_us: u64) -> String {
+        format!(
+            "{{\"records\":{},\"bytes\":{},\"checksum\":\"{:016x}\",\"puts\":{puts},\
+             \"first_put_us\":{first_put_us},\"last_put_us\":{last_put_us}}}",
+            self.records, self.bytes, self.checksum
+        )
+    }
+}
+
+/// FNV-1a over `len(key) key len(value) value`, lengths as u32 little-endian, null as
+/// `u32::MAX` with no bytes.
+pub fn record_hash(key: Option<&[u8]>, value: Option<&[u8]>) -> u64 {
+    let mut h = FNV_OFFSET;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+    };
+    for part in [key, value] {
+        match part {
+            Some(b) => {
+                eat(&(b.len() as u32).to_le_bytes());
+                eat(b);
+            }
+            None => eat(&u32::MAX.to_le_bytes()),
+        }
+    }
+    h
+}
+
+/// The bytes a Connect value stands for: bytes as they are, strings as UTF-8, null as `None`;
+/// anything else as its debug text (so a checksum over structs is stable but differs from
+/// the serialized bytes a raw consumer sees).
+pub fn value_bytes<'a>(value: &'a Value, scratch: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+    match value {
+        Value::Null => None,
+        Value::Bytes(b) => Some(b),
+        Value::String(s) => Some(s.as_bytes()),
+        other => {
+            scratch.clear();
+            scratch.extend_from_slice(format!("{other:?}").as_bytes());
+            Some(scratch)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_ignores_order_but_not_content() {
+        let mut a = Totals::default();
+        a.add(Some(b"k1"), Some(b"v1"));
+        a.add(None, Some(b"v2"));
+        let mut b = Totals::default();
+        b.add(None, Some(b"v2"));
+        b.add(Some(b"k1"), Some(b"v1"));
+        assert_eq!(a, b);
+        assert_eq!(a.records, 2);
+        assert_eq!(a.bytes, 6);
+        let mut c = Totals::default();
+        c.add(Some(b"k1v"), Some(b"1"));
+        c.add(None, Some(b"v2"));
+        assert_ne!(a.checksum, c.checksum, "key/value split matters");
+        assert_ne!(
+            record_hash(None, Some(b"")),
+            record_hash(Some(b""), Some(b""))
+        );
+    }
+
+    #[test]
+    fn values_hash_like_their_bytes() {
+        let mut a = Totals::default();
+        let mut scratch = Vec::new();
+        a.add_values(&Value::Null, &Value::String("x".into()), &mut scratch);
+        let mut b = Totals::default();
+        b.add(None, Some(b"x"));
+        assert_eq!(a, b);
+        assert!(a.to_json(1, 2, 3).contains("\"records\":1"));
+    }
+}
