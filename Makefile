@@ -6,7 +6,7 @@ CARGO ?= cargo
 TOOLS := .tools
 KAFKA_LIB := $(TOOLS)/kafka/lib
 KAFKA_DIR ?= target/kafka
-WASM_CRATES := -p file-stream-source -p file-stream-sink -p chaos
+WASM_CRATES := -p file-stream-source -p file-stream-sink -p chaos -p datagen -p counting
 WASM := --release --target wasm32-wasip2 $(WASM_CRATES)
 PLUGINS := target/plugins
 # Components built by the other languages' toolchains (mk/*.mk) land here.

@@ -86,7 +86,10 @@ fn record(schema: &SchemaRef, address: &SchemaRef, i: usize) -> Value {
         .collect();
     s.put("tags", Value::Array(tags));
     s.put("address", Value::Struct(a));
-    s.put("notes", Value::String(text("lorem ipsum dolor sit amet ", i, 512)));
+    s.put(
+        "notes",
+        Value::String(text("lorem ipsum dolor sit amet ", i, 512)),
+    );
     Value::Struct(s)
 }
 
