@@ -25,12 +25,16 @@ fn python() -> std::path::PathBuf {
 fn golden_vectors() -> BTreeMap<&'static str, Vec<u8>> {
     let named = |t, name: &str| Arc::new(Schema::primitive(t).named(name));
     let prim = |t| Arc::new(Schema::primitive(t));
-    let mut decimal = Schema::primitive(SchemaType::Bytes).named("org.apache.kafka.connect.data.Decimal");
+    let mut decimal =
+        Schema::primitive(SchemaType::Bytes).named("org.apache.kafka.connect.data.Decimal");
     decimal.parameters.insert("scale".into(), "2".into());
     decimal.version = Some(1);
     let item = Arc::new(
-        Schema::structure([("sku".into(), Schema::string()), ("qty".into(), prim(SchemaType::Int32))])
-            .named("com.example.Item"),
+        Schema::structure([
+            ("sku".into(), Schema::string()),
+            ("qty".into(), prim(SchemaType::Int32)),
+        ])
+        .named("com.example.Item"),
     );
     let mut note = Schema::primitive(SchemaType::String).optional();
     note.default_value = Some(Value::String("none".into()));
@@ -42,11 +46,23 @@ fn golden_vectors() -> BTreeMap<&'static str, Vec<u8>> {
             ("i16".into(), prim(SchemaType::Int16)),
             ("f32".into(), prim(SchemaType::Float32)),
             ("f64".into(), prim(SchemaType::Float64)),
-            ("ok".into(), Arc::new(Schema::primitive(SchemaType::Boolean).optional())),
+            (
+                "ok".into(),
+                Arc::new(Schema::primitive(SchemaType::Boolean).optional()),
+            ),
             ("amount".into(), Arc::new(decimal)),
-            ("day".into(), named(SchemaType::Int32, "org.apache.kafka.connect.data.Date")),
-            ("time".into(), named(SchemaType::Int32, "org.apache.kafka.connect.data.Time")),
-            ("ts".into(), named(SchemaType::Int64, "org.apache.kafka.connect.data.Timestamp")),
+            (
+                "day".into(),
+                named(SchemaType::Int32, "org.apache.kafka.connect.data.Date"),
+            ),
+            (
+                "time".into(),
+                named(SchemaType::Int32, "org.apache.kafka.connect.data.Time"),
+            ),
+            (
+                "ts".into(),
+                named(SchemaType::Int64, "org.apache.kafka.connect.data.Timestamp"),
+            ),
             ("items".into(), Arc::new(Schema::array(item.clone()))),
             (
                 "tags".into(),
@@ -72,7 +88,10 @@ fn golden_vectors() -> BTreeMap<&'static str, Vec<u8>> {
         ("day", Value::Int32(19_000)),
         ("time", Value::Int32(3_600_000)),
         ("ts", Value::Int64(1_700_000_000_123)),
-        ("items", Value::Array(vec![Value::Struct(it.clone()), Value::Struct(it)])),
+        (
+            "items",
+            Value::Array(vec![Value::Struct(it.clone()), Value::Struct(it)]),
+        ),
         (
             "tags",
             Value::Map(vec![
@@ -110,7 +129,11 @@ fn golden_vectors() -> BTreeMap<&'static str, Vec<u8>> {
                     schema: Some(Schema::string()),
                     value: Value::String("v".into()),
                 },
-                Header { key: "h2".into(), schema: None, value: Value::Bytes(vec![9]) },
+                Header {
+                    key: "h2".into(),
+                    schema: None,
+                    value: Value::Bytes(vec![9]),
+                },
             ],
         },
         SourceRecord {
@@ -188,8 +211,15 @@ fn unittest(dir: &str) {
         .current_dir(repo_root())
         .output()
         .expect("run python");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "python unit tests in {dir} failed:\n{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "python unit tests in {dir} failed:\n{text}"
+    );
 }
 
 #[test]
@@ -216,7 +246,10 @@ const JSON: &str = "org.apache.kafka.connect.json.JsonConverter";
 
 fn orders_source(w: &TestWorker, name: &str, topic: &str, extra: &[(&str, &str)]) {
     let mut config = vec![
-        ("connector.class", "io.wasmconnect.python.OrdersSourceConnector"),
+        (
+            "connector.class",
+            "io.wasmconnect.python.OrdersSourceConnector",
+        ),
         ("topic", topic),
         ("orders.per.poll", "50"),
         ("key.converter", JSON),
@@ -259,7 +292,12 @@ fn python_orders_flow_to_the_file_sink_and_resume_after_a_restart() {
         .start();
     let output = w.dir.join(format!("{name}.out.txt"));
     let jsonl = w.dir.join(format!("{name}.out.jsonl"));
-    orders_source(&w, &format!("{name}-source"), &topic, &[("orders.max", "300")]);
+    orders_source(
+        &w,
+        &format!("{name}-source"),
+        &topic,
+        &[("orders.max", "300")],
+    );
     file_sink(&w, &format!("{name}-sink"), &topic, &output);
     // The scaffold's Python sink template reads the same topic: the SDK's sink side.
     w.create(
@@ -273,9 +311,11 @@ fn python_orders_flow_to_the_file_sink_and_resume_after_a_restart() {
             ("value.converter.schemas.enable", "true"),
         ],
     );
-    wait_for(Duration::from_secs(120), "300 orders in both sink files", || {
-        (read_lines(&output).len() >= 300 && read_lines(&jsonl).len() >= 300).then_some(())
-    });
+    wait_for(
+        Duration::from_secs(120),
+        "300 orders in both sink files",
+        || (read_lines(&output).len() >= 300 && read_lines(&jsonl).len() >= 300).then_some(()),
+    );
     let py: Vec<Json> = read_lines(&jsonl)
         .iter()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -283,30 +323,58 @@ fn python_orders_flow_to_the_file_sink_and_resume_after_a_restart() {
     assert_eq!(py[0]["value"]["id"], 0, "{}", py[0]);
     assert_eq!(py[299]["offset"], 299);
     // Logical types arrive as Python's: Decimal (as text) and an ISO timestamp.
-    assert!(py[0]["value"]["amount"].as_str().is_some_and(|a| a.contains('.')), "{}", py[0]);
-    assert!(py[0]["value"]["created"].as_str().is_some_and(|c| c.starts_with("2023-11-14T22:13")), "{}", py[0]);
+    assert!(
+        py[0]["value"]["amount"]
+            .as_str()
+            .is_some_and(|a| a.contains('.')),
+        "{}",
+        py[0]
+    );
+    assert!(
+        py[0]["value"]["created"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("2023-11-14T22:13")),
+        "{}",
+        py[0]
+    );
     assert!(py[0]["value"]["items"][0]["sku"].is_string(), "{}", py[0]);
 
     // What Kafka holds: JsonConverter envelopes with the Python schema, logical types included.
     let first: Json = serde_json::from_str(
-        k.console_consume(&topic, 1, Duration::from_secs(60)).first().expect("one record"),
+        k.console_consume(&topic, 1, Duration::from_secs(60))
+            .first()
+            .expect("one record"),
     )
     .expect("json");
     let schema = &first["schema"];
     assert_eq!(schema["type"], "struct");
     assert_eq!(schema["name"], "io.wasmconnect.python.Order");
     let field = |n: &str| {
-        schema["fields"].as_array().expect("fields").iter().find(|f| f["field"] == n).cloned()
+        schema["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["field"] == n)
+            .cloned()
             .unwrap_or_else(|| panic!("no field {n}: {schema}"))
     };
-    assert_eq!(field("amount")["name"], "org.apache.kafka.connect.data.Decimal");
+    assert_eq!(
+        field("amount")["name"],
+        "org.apache.kafka.connect.data.Decimal"
+    );
     assert_eq!(field("amount")["parameters"], json!({"scale": "2"}));
-    assert_eq!(field("created")["name"], "org.apache.kafka.connect.data.Timestamp");
+    assert_eq!(
+        field("created")["name"],
+        "org.apache.kafka.connect.data.Timestamp"
+    );
     assert_eq!(field("items")["items"]["fields"][0]["field"], "sku");
     assert_eq!(field("note")["optional"], true);
     let payload = &first["payload"];
     assert_eq!(payload["id"], 0);
-    assert!(payload["amount"].is_string(), "Decimal as base64 bytes: {payload}");
+    assert!(
+        payload["amount"].is_string(),
+        "Decimal as base64 bytes: {payload}"
+    );
     assert!(payload["created"].as_i64().expect("created") >= 1_700_000_000_000);
     assert!(!payload["items"].as_array().expect("items").is_empty());
 
@@ -314,20 +382,33 @@ fn python_orders_flow_to_the_file_sink_and_resume_after_a_restart() {
     std::thread::sleep(Duration::from_millis(1500));
     w.stop();
     w.restart();
-    orders_source(&w, &format!("{name}-source"), &topic, &[("orders.max", "700")]);
+    orders_source(
+        &w,
+        &format!("{name}-source"),
+        &topic,
+        &[("orders.max", "700")],
+    );
     file_sink(&w, &format!("{name}-sink"), &topic, &output);
-    wait_for(Duration::from_secs(120), "700 orders in the sink file", || {
-        (read_lines(&output).len() >= 700).then_some(())
-    });
+    wait_for(
+        Duration::from_secs(120),
+        "700 orders in the sink file",
+        || (read_lines(&output).len() >= 700).then_some(()),
+    );
     std::thread::sleep(Duration::from_secs(2));
     let ids: Vec<i64> = read_lines(&output).iter().map(|l| order_id(l)).collect();
-    assert_eq!(ids, (0..700).collect::<Vec<_>>(), "lost or duplicated orders across a restart");
+    assert_eq!(
+        ids,
+        (0..700).collect::<Vec<_>>(),
+        "lost or duplicated orders across a restart"
+    );
 }
 
 #[test]
 fn python_bad_config_is_a_400_naming_the_field_and_a_raise_fails_the_task() {
     let k = kafka();
-    let mut w = WorkerBuilder::new(&k.bootstrap()).plugins(&["python-orders"]).start();
+    let mut w = WorkerBuilder::new(&k.bootstrap())
+        .plugins(&["python-orders"])
+        .start();
     let class = "io.wasmconnect.python.OrdersSourceConnector";
     let (code, body) = w.put(
         &format!("/connector-plugins/{class}/config/validate"),
@@ -343,7 +424,9 @@ fn python_bad_config_is_a_400_naming_the_field_and_a_raise_fails_the_task() {
         .collect();
     assert!(errors.iter().any(|e| e.contains("\"topic\"")), "{body}");
     assert!(
-        errors.iter().any(|e| e == "Invalid value 0 for configuration orders.per.poll: must be positive"),
+        errors
+            .iter()
+            .any(|e| e == "Invalid value 0 for configuration orders.per.poll: must be positive"),
         "{body}"
     );
     let (code, body) = w.post(
@@ -352,12 +435,21 @@ fn python_bad_config_is_a_400_naming_the_field_and_a_raise_fails_the_task() {
             "orders.per.poll": "zero"}}),
     );
     assert_eq!(code, 400, "{body}");
-    assert!(body["message"].as_str().unwrap_or("").contains("orders.per.poll"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("orders.per.poll"),
+        "{body}"
+    );
 
     let topic = unique("py-fail");
     orders_source(&w, "failing-orders", &topic, &[("fail.after", "120")]);
     let trace = w.wait_task_state("failing-orders", 0, "FAILED", Duration::from_secs(60));
-    assert!(trace.contains("ValueError: simulated failure after 120 orders"), "{trace}");
+    assert!(
+        trace.contains("ValueError: simulated failure after 120 orders"),
+        "{trace}"
+    );
     assert!(w.is_running(), "the worker survives a raising task");
 }
 
@@ -377,7 +469,10 @@ fn python_datagen_emits_max_records_of_value_size() {
             ("value.size", "8"),
             ("batch.size", "100"),
             ("max.records", "1000"),
-            ("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.converters.ByteArrayConverter",
+            ),
         ],
     );
     w.create(
@@ -386,7 +481,10 @@ fn python_datagen_emits_max_records_of_value_size() {
             ("connector.class", "FileStreamSink"),
             ("file", &output.display().to_string()),
             ("topics", &topic),
-            ("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.converters.ByteArrayConverter",
+            ),
         ],
     );
     wait_for(Duration::from_secs(120), "1,000 datagen records", || {
@@ -395,5 +493,11 @@ fn python_datagen_emits_max_records_of_value_size() {
     std::thread::sleep(Duration::from_secs(2));
     let lines = read_lines(&output);
     assert_eq!(lines.len(), 1000, "max.records is a total");
-    assert!(lines.iter().all(|l| l.as_bytes() == [0, 1, 2, 3, 4, 5, 6, 7]), "{:?}", lines[0]);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.as_bytes() == [0, 1, 2, 3, 4, 5, 6, 7]),
+        "{:?}",
+        lines[0]
+    );
 }

@@ -27,12 +27,20 @@ struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl ResourceLimiter for State {
-    fn memory_growing(&mut self, current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > current {
             self.grows += 1;
         }
@@ -64,7 +72,9 @@ impl offset_reader::Host for State {
 
 fn main() -> wasmtime::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).expect("usage: memprobe COMPONENT.wasm POLLS [key=value ...]");
+    let path = args
+        .get(1)
+        .expect("usage: memprobe COMPONENT.wasm POLLS [key=value ...]");
     let polls: u64 = args.get(2).map_or(10_000, |p| p.parse().expect("POLLS"));
     let config: Vec<(String, String)> = args[3.min(args.len())..]
         .iter()
@@ -95,22 +105,36 @@ fn main() -> wasmtime::Result<()> {
 
     let mut store = Store::new(
         &engine,
-        State { wasi: WasiCtx::builder().inherit_stderr().build(), table: ResourceTable::new(), memory: 0, grows: 0 },
+        State {
+            wasi: WasiCtx::builder().inherit_stderr().build(),
+            table: ResourceTable::new(),
+            memory: 0,
+            grows: 0,
+        },
     );
     store.limiter(|s| s);
     let t = Instant::now();
     let plugin = pre.instantiate(&mut store)?;
     let instantiate = t.elapsed();
-    println!("instantiate: {:.2} ms, memory after: {} KiB", instantiate.as_secs_f64() * 1e3, store.data().memory >> 10);
+    println!(
+        "instantiate: {:.2} ms, memory after: {} KiB",
+        instantiate.as_secs_f64() * 1e3,
+        store.data().memory >> 10
+    );
     let connector = plugin.wasmconnect_connector_connector();
-    connector.call_start(&mut store, &config)?.map_err(|e| wasmtime::format_err!("start: {e:?}"))?;
-    let task_config = connector.call_task_configs(&mut store, 1)?
+    connector
+        .call_start(&mut store, &config)?
+        .map_err(|e| wasmtime::format_err!("start: {e:?}"))?;
+    let task_config = connector
+        .call_task_configs(&mut store, 1)?
         .map_err(|e| wasmtime::format_err!("task-configs: {e:?}"))?
         .pop()
         .unwrap_or_default();
     let tasks = plugin.wasmconnect_connector_source_task().task();
     let task = tasks.call_constructor(&mut store)?;
-    tasks.call_start(&mut store, task, &task_config)?.map_err(|e| wasmtime::format_err!("task start: {e:?}"))?;
+    tasks
+        .call_start(&mut store, task, &task_config)?
+        .map_err(|e| wasmtime::format_err!("task start: {e:?}"))?;
     let base = store.data().memory;
     println!("memory after start: {} KiB", base >> 10);
 
@@ -118,12 +142,25 @@ fn main() -> wasmtime::Result<()> {
     let t = Instant::now();
     let mut mark = (Instant::now(), store.data().memory);
     for i in 1..=polls {
-        let batch = tasks.call_poll(&mut store, task)?.map_err(|e| wasmtime::format_err!("poll: {e:?}"))?;
+        let batch = tasks
+            .call_poll(&mut store, task)?
+            .map_err(|e| wasmtime::format_err!("poll: {e:?}"))?;
         records_bytes += batch.len() as u64;
         if first.is_none() {
             first = Some(t.elapsed());
-            let count = if batch.len() >= 8 { wasmconnect_data::batch::decode_source(&batch).map(|r| r.len()).unwrap_or(0) } else { 0 };
-            println!("first poll: {:.2} ms, {} records, {} bytes", t.elapsed().as_secs_f64() * 1e3, count, batch.len());
+            let count = if batch.len() >= 8 {
+                wasmconnect_data::batch::decode_source(&batch)
+                    .map(|r| r.len())
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            println!(
+                "first poll: {:.2} ms, {} records, {} bytes",
+                t.elapsed().as_secs_f64() * 1e3,
+                count,
+                batch.len()
+            );
         }
         if i % 1000 == 0 {
             let m = store.data().memory;
