@@ -9,4 +9,5 @@ mod pipeline;
 mod recycle;
 mod rest;
 mod sandbox;
+mod scaffold;
 mod upload;
