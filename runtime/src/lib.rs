@@ -11,4 +11,5 @@ pub mod kafka;
 pub mod offsets;
 pub mod rest;
 pub mod sandbox;
+pub mod scaffold;
 pub mod worker;

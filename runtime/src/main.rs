@@ -34,6 +34,20 @@ enum Command {
         /// Connector configurations to start.
         connectors: Vec<PathBuf>,
     },
+    /// Creates a connector project: `new --lang python|js|c|rust --kind source|sink NAME`.
+    New {
+        /// python, js (TypeScript), c or rust.
+        #[arg(long)]
+        lang: String,
+        /// source or sink.
+        #[arg(long)]
+        kind: String,
+        /// Project name, kebab-case (e.g. `orders-source`); also its directory.
+        name: String,
+        /// Where to create the project directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Runs a connector component through the contract and reports pass/fail per check;
     /// exits non-zero if any check fails.
     Conformance {
@@ -68,7 +82,7 @@ fn main() -> ExitCode {
     // The conformance kit prints a report; only warnings go with it by default.
     let default_filter = match cli.command {
         Command::Conformance { .. } => "warn",
-        Command::Standalone { .. } => "info,rskafka=warn",
+        Command::Standalone { .. } | Command::New { .. } => "info,rskafka=warn",
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -91,6 +105,12 @@ fn main() -> ExitCode {
         Command::Standalone { worker, connectors } => {
             runtime.block_on(standalone(worker, connectors))
         }
+        Command::New {
+            lang,
+            kind,
+            name,
+            dir,
+        } => new_project(&lang, &kind, &name, &dir),
         Command::Conformance {
             plugin,
             config,
@@ -139,6 +159,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn new_project(lang: &str, kind: &str, name: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    use wasmconnect::scaffold::{Lang, create};
+    let l = Lang::parse(lang)
+        .with_context(|| format!("unknown language {lang:?}: python, js, c or rust"))?;
+    let files = create(l, kind, name, dir)?;
+    println!(
+        "created {} ({} files): a {lang} {kind} connector. Next: cd {} && make && make test \
+         (see its README.md)",
+        dir.join(name).display(),
+        files.len(),
+        dir.join(name).display()
+    );
+    Ok(())
 }
 
 fn conformance_options(

@@ -11,4 +11,5 @@ mod python;
 mod recycle;
 mod rest;
 mod sandbox;
+mod scaffold;
 mod upload;
