@@ -79,11 +79,14 @@ impl PendingOffsets {
     }
 }
 
+/// Where each record of a batch went: (topic, partition, offset), in batch order.
+type Written = Vec<(String, i32, i64)>;
+
 /// A batch handed to Kafka while the next one is polled and converted.
 struct InFlight {
     seq: u64,
-    records: Vec<SourceRecord>,
-    send: tokio::task::JoinHandle<Result<Vec<(String, i32, i64)>, SandboxError>>,
+    records: Arc<Vec<SourceRecord>>,
+    send: tokio::task::JoinHandle<Result<Written, SandboxError>>,
 }
 
 async fn source_loop(
@@ -144,10 +147,11 @@ async fn source_loop(
         ctx.metrics
             .records
             .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let converted = convert_batch(ctx, &records)?;
+        let converted = convert_batch(&ctx.converters(), &records)?;
         land(task, &mut in_flight, &mut pending, wants_acks).await?;
+        let records = Arc::new(records);
         let send = tokio::spawn(
-            send_batch(ctx.clone_for_send(), converted, records.len())
+            send_batch(ctx.clone_for_send(), converted, records.clone())
                 .instrument(tracing::Span::current()),
         );
         in_flight = Some(InFlight { seq, records, send });
@@ -193,6 +197,8 @@ async fn land(
             .collect();
         task.commit_records(acks).await?;
     }
+    // The send task is done with the records: take them back without a copy.
+    let records = Arc::try_unwrap(records).unwrap_or_else(|shared| (*shared).clone());
     for r in records {
         pending.add(r.source_partition, r.source_offset);
     }
@@ -260,11 +266,18 @@ async fn flush_offsets(
 /// A batch converted for Kafka: per topic, each record's index in the batch and its bytes.
 type Converted = Vec<(String, Vec<usize>, Vec<OutRecord>)>;
 
+/// The task's key and value converters.
+#[derive(Clone)]
+pub(super) struct Converters {
+    key: Arc<dyn crate::converters::Converter>,
+    value: Arc<dyn crate::converters::Converter>,
+}
+
 /// Converts a polled batch with the task's converters.
-fn convert_batch(ctx: &TaskContext, records: &[SourceRecord]) -> Result<Converted, SandboxError> {
+fn convert_batch(c: &Converters, records: &[SourceRecord]) -> Result<Converted, SandboxError> {
     let mut by_topic: BTreeMap<&str, (Vec<usize>, Vec<OutRecord>)> = BTreeMap::new();
     for (i, r) in records.iter().enumerate() {
-        let out = convert(ctx, r)
+        let out = convert(c, r)
             .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?;
         let entry = by_topic.entry(r.topic.as_str()).or_default();
         entry.0.push(i);
@@ -276,17 +289,27 @@ fn convert_batch(ctx: &TaskContext, records: &[SourceRecord]) -> Result<Converte
         .collect())
 }
 
-/// What a batch being sent needs of the task: the producer and the stop signal.
+/// What a batch being sent needs of the task: the producer, the stop signal, and the
+/// converters (a retry converts the records again rather than keep a copy of every batch).
 pub(super) struct SendContext {
     producer: Arc<crate::kafka::Producer>,
     control: tokio::sync::watch::Receiver<super::Control>,
+    converters: Converters,
 }
 
 impl TaskContext {
+    fn converters(&self) -> Converters {
+        Converters {
+            key: self.key_converter.clone(),
+            value: self.value_converter.clone(),
+        }
+    }
+
     fn clone_for_send(&self) -> SendContext {
         SendContext {
             producer: self.kafka.producer.clone(),
             control: self.control.clone(),
+            converters: self.converters(),
         }
     }
 }
@@ -296,13 +319,23 @@ impl TaskContext {
 async fn send_batch(
     mut ctx: SendContext,
     batch: Converted,
-    len: usize,
-) -> Result<Vec<(String, i32, i64)>, SandboxError> {
-    let mut result = vec![(String::new(), 0, 0); len];
+    records: Arc<Vec<SourceRecord>>,
+) -> Result<Written, SandboxError> {
+    let mut result = vec![(String::new(), 0, 0); records.len()];
     let mut backoff = Backoff::new();
     for (topic, indices, outs) in batch {
+        let mut outs = Some(outs);
         loop {
-            match ctx.producer.send(&topic, outs.clone()).await {
+            let attempt = match outs.take() {
+                Some(o) => o,
+                // The first attempt consumed the bytes: convert this topic's records again.
+                None => indices
+                    .iter()
+                    .map(|i| convert(&ctx.converters, &records[*i]))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?,
+            };
+            match ctx.producer.send(&topic, attempt).await {
                 Ok(offsets) => {
                     for (i, (p, o)) in indices.iter().zip(offsets) {
                         result[*i] = (topic.clone(), p, o);
@@ -332,16 +365,16 @@ async fn send_batch(
     Ok(result)
 }
 
-fn convert(ctx: &TaskContext, r: &SourceRecord) -> Result<OutRecord, String> {
+fn convert(c: &Converters, r: &SourceRecord) -> Result<OutRecord, String> {
     let key = if r.key.is_null() && r.key_schema.is_none() {
         None
     } else {
-        ctx.key_converter
+        c.key
             .from_connect(&r.topic, r.key_schema.as_deref(), &r.key)
             .map_err(|e| format!("key converter failed for topic {}: {e}", r.topic))?
     };
-    let value = ctx
-        .value_converter
+    let value = c
+        .value
         .from_connect(&r.topic, r.value_schema.as_deref(), &r.value)
         .map_err(|e| format!("value converter failed for topic {}: {e}", r.topic))?;
     let headers = r
