@@ -15,6 +15,8 @@ use super::{
 };
 
 type Props = BTreeMap<String, String>;
+/// ((topic, partition), offset).
+type Offsets = Vec<((String, i32), i64)>;
 
 /// Who a native plugin is (the `plugin-info` of a component).
 #[derive(Debug, Clone)]
@@ -134,7 +136,7 @@ pub trait NativeSinkTask: Send {
         &mut self,
         cx: &mut NativeContext,
         current: &[((String, i32), i64)],
-    ) -> Result<Vec<((String, i32), i64)>, ConnectError>;
+    ) -> Result<Offsets, ConnectError>;
     fn close(
         &mut self,
         cx: &mut NativeContext,
@@ -330,7 +332,7 @@ impl NativeSinkInstance {
     pub(crate) async fn pre_commit(
         &mut self,
         current: &[((String, i32), i64)],
-    ) -> Result<Vec<((String, i32), i64)>, SandboxError> {
+    ) -> Result<Offsets, SandboxError> {
         self.calls += 1;
         guard(|| self.inner.pre_commit(&mut self.cx, current))
     }
