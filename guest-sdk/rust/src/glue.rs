@@ -50,6 +50,10 @@ fn config_to_wit(config: Config) -> wit::Config {
     config.into_iter().collect()
 }
 
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "imports are wasm-only")
+)]
 pub(crate) fn offset_map_to_wit(map: &OffsetMap) -> wit::OffsetMap {
     map.iter()
         .map(|(k, v)| {
@@ -66,6 +70,10 @@ pub(crate) fn offset_map_to_wit(map: &OffsetMap) -> wit::OffsetMap {
         .collect()
 }
 
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "imports are wasm-only")
+)]
 pub(crate) fn offset_map_from_wit(map: wit::OffsetMap) -> OffsetMap {
     map.into_iter()
         .map(|(k, v)| {
@@ -82,6 +90,10 @@ pub(crate) fn offset_map_from_wit(map: wit::OffsetMap) -> OffsetMap {
         .collect()
 }
 
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "imports are wasm-only")
+)]
 pub(crate) fn partitions_to_wit(partitions: &[TopicPartition]) -> Vec<wit::TopicPartition> {
     partitions
         .iter()
@@ -102,6 +114,10 @@ fn partitions_from_wit(partitions: Vec<wit::TopicPartition>) -> Vec<TopicPartiti
         .collect()
 }
 
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "imports are wasm-only")
+)]
 pub(crate) fn offsets_to_wit(offsets: &[PartitionOffset]) -> Vec<wit::PartitionOffset> {
     offsets
         .iter()

@@ -45,6 +45,8 @@ mod error;
 #[doc(hidden)]
 pub mod glue;
 pub mod log;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 mod plugin;
 mod sink;
 mod source;
@@ -136,6 +138,8 @@ pub mod sink_bindings {
 #[macro_export]
 macro_rules! export_source {
     ($connector:ty, $task:ty $(,)?) => {
+        // Native builds (a connector's native twin) export nothing.
+        #[cfg(target_arch = "wasm32")]
         const _: () = {
             type WasmconnectSourcePlugin = $crate::__private::SourcePlugin<$connector, $task>;
             $crate::plugin_bindings::__export_plugin_world!(
@@ -153,6 +157,8 @@ macro_rules! export_source {
 #[macro_export]
 macro_rules! export_sink {
     ($connector:ty, $task:ty $(,)?) => {
+        // Native builds (a connector's native twin) export nothing.
+        #[cfg(target_arch = "wasm32")]
         const _: () = {
             type WasmconnectSinkPlugin = $crate::__private::SinkPlugin<$connector, $task>;
             $crate::plugin_bindings::__export_plugin_world!(

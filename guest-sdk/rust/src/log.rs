@@ -3,6 +3,7 @@
 //! Use the macros: `wasmconnect_guest::info!("read {n} lines")`. Events go to the worker's
 //! log with target `wasmconnect::guest`; `println!` output goes to the worker's stdout instead.
 
+#[cfg(target_arch = "wasm32")]
 use crate::plugin_bindings::wasmconnect::connector::{log as wit_log, types as wit};
 
 /// A log level.
@@ -22,14 +23,19 @@ pub enum Level {
 
 /// Emits one log event.
 pub fn log(level: Level, message: &str) {
-    let level = match level {
-        Level::Trace => wit::LogLevel::Trace,
-        Level::Debug => wit::LogLevel::Debug,
-        Level::Info => wit::LogLevel::Info,
-        Level::Warn => wit::LogLevel::Warn,
-        Level::Error => wit::LogLevel::Error,
-    };
-    wit_log::log(level, message);
+    #[cfg(target_arch = "wasm32")]
+    {
+        let level = match level {
+            Level::Trace => wit::LogLevel::Trace,
+            Level::Debug => wit::LogLevel::Debug,
+            Level::Info => wit::LogLevel::Info,
+            Level::Warn => wit::LogLevel::Warn,
+            Level::Error => wit::LogLevel::Error,
+        };
+        wit_log::log(level, message);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::native::log(level, message);
 }
 
 /// Logs at trace level, with `format!` arguments.

@@ -1,5 +1,6 @@
 //! What every plugin has: its description and the connector-level context.
 
+#[cfg(target_arch = "wasm32")]
 use crate::plugin_bindings::wasmconnect::connector::connector_context;
 
 /// What a plugin says about itself (`GET /connector-plugins`).
@@ -43,11 +44,17 @@ impl PluginInfo {
 /// Asks the worker to call `task_configs` again and restart the tasks with the result
 /// (`ConnectorContext.requestTaskReconfiguration`). For the connector level only.
 pub fn request_task_reconfiguration() {
+    #[cfg(target_arch = "wasm32")]
     connector_context::request_task_reconfiguration();
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::native::request(crate::native::Request::Reconfigure);
 }
 
 /// Reports that the connector cannot go on; it moves to FAILED with this message
 /// (`ConnectorContext.raiseError`).
 pub fn raise_error(message: &str) {
+    #[cfg(target_arch = "wasm32")]
     connector_context::raise_error(message);
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::native::request(crate::native::Request::RaiseError(message.to_owned()));
 }

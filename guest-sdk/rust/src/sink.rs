@@ -1,5 +1,6 @@
 //! Sink connectors and tasks: consume from Kafka, write to an external system.
 
+#[cfg(target_arch = "wasm32")]
 use crate::sink_bindings::wasmconnect::connector::sink_context;
 use crate::{Config, ConfigDef, ConfigValue, ConnectError, PluginInfo, SinkRecord};
 
@@ -104,22 +105,34 @@ pub struct SinkContext;
 impl SinkContext {
     /// Stops fetching from these partitions until [`resume`](Self::resume).
     pub fn pause(&self, partitions: &[TopicPartition]) {
+        #[cfg(target_arch = "wasm32")]
         sink_context::pause(&crate::glue::partitions_to_wit(partitions));
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::native::request(crate::native::Request::Pause(partitions.to_vec()));
     }
 
     /// Fetches again from these paused partitions.
     pub fn resume(&self, partitions: &[TopicPartition]) {
+        #[cfg(target_arch = "wasm32")]
         sink_context::resume(&crate::glue::partitions_to_wit(partitions));
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::native::request(crate::native::Request::Resume(partitions.to_vec()));
     }
 
     /// Rewinds: the next records delivered for these partitions start at these offsets.
     pub fn reset_offsets(&self, offsets: &[PartitionOffset]) {
+        #[cfg(target_arch = "wasm32")]
         sink_context::reset_offsets(&crate::glue::offsets_to_wit(offsets));
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::native::request(crate::native::Request::Reset(offsets.to_vec()));
     }
 
     /// Asks for `pre_commit` and an offset commit as soon as possible.
     pub fn request_commit(&self) {
+        #[cfg(target_arch = "wasm32")]
         sink_context::request_commit();
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::native::request(crate::native::Request::Commit);
     }
 
     /// Reports a record the task could not process (`ErrantRecordReporter`). It must come
@@ -131,6 +144,14 @@ impl SinkContext {
             partition: record.kafka_partition,
             offset: record.kafka_offset,
         };
+        #[cfg(target_arch = "wasm32")]
         sink_context::report(&position, error);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::native::request(crate::native::Request::Report {
+            topic: position.topic,
+            partition: position.partition,
+            offset: position.offset,
+            error: error.to_owned(),
+        });
     }
 }

@@ -1,5 +1,6 @@
 //! Source connectors and tasks: read from an external system, produce to Kafka.
 
+#[cfg(target_arch = "wasm32")]
 use crate::source_bindings::wasmconnect::connector::offset_reader;
 use crate::{Config, ConfigDef, ConfigValue, ConnectError, OffsetMap, PluginInfo, SourceRecord};
 
@@ -99,14 +100,19 @@ impl OffsetReader {
     /// The last committed offset of each partition, in the same order; `None` where nothing
     /// was committed yet.
     pub fn offsets(&self, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {
-        let wit: Vec<_> = partitions
-            .iter()
-            .map(crate::glue::offset_map_to_wit)
-            .collect();
-        offset_reader::offsets(&wit)
-            .into_iter()
-            .map(|o| o.map(crate::glue::offset_map_from_wit))
-            .collect()
+        #[cfg(target_arch = "wasm32")]
+        {
+            let wit: Vec<_> = partitions
+                .iter()
+                .map(crate::glue::offset_map_to_wit)
+                .collect();
+            offset_reader::offsets(&wit)
+                .into_iter()
+                .map(|o| o.map(crate::glue::offset_map_from_wit))
+                .collect()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::native::offsets(partitions)
     }
 
     /// The last committed offset of one partition.

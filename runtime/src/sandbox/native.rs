@@ -70,6 +70,16 @@ impl NativeContext {
         }
     }
 
+    /// The connector this context serves.
+    pub fn connector(&self) -> &str {
+        &self.connector
+    }
+
+    /// The offset reader (sources), to hand to twin code that outlives a borrow.
+    pub fn offset_reader(&self) -> Option<Arc<dyn OffsetReader>> {
+        self.offsets.clone()
+    }
+
     /// What the twin asks of the worker: `raise-error`, reconfiguration, the sink context.
     pub fn requests(&mut self) -> &mut Requests {
         &mut self.requests
