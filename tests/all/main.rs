@@ -3,6 +3,7 @@
 mod bad_input;
 mod bench_smoke;
 mod broker;
+mod c;
 mod conformance;
 mod errors;
 mod kafka;
