@@ -6,6 +6,7 @@ mod broker;
 mod c;
 mod conformance;
 mod errors;
+mod js;
 mod kafka;
 mod pipeline;
 mod python;

@@ -22,6 +22,11 @@ import {
   schemaTypeCode,
 } from './data.js';
 
+/** Whether `v` is a `Uint8Array`, from this realm or another. */
+export function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array || (ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]');
+}
+
 const MAGIC = [0x57, 0x43, 0x42, 0x31]; // "WCB1"
 /** The deepest nesting a reader accepts, as the Rust codec. */
 export const MAX_DEPTH = 64;
@@ -284,7 +289,7 @@ function putOffsetValue(w: Writer, key: string, v: OffsetValue | undefined): voi
   } else if (typeof v === 'string') {
     w.u8(8);
     w.str(v);
-  } else if (v instanceof Uint8Array) {
+  } else if (isBytes(v)) {
     w.u8(9);
     w.bytes(v);
   } else {
@@ -351,7 +356,7 @@ function inferType(v: Value): SchemaType {
       return Number.isInteger(v) ? 'int64' : 'float64';
     default:
   }
-  if (v instanceof Uint8Array) return 'bytes';
+  if (isBytes(v)) return 'bytes';
   if (Array.isArray(v)) return 'array';
   if (v instanceof Struct) return 'struct';
   if (v instanceof Map) return 'map';
@@ -409,7 +414,7 @@ function putTyped(w: Writer, type: SchemaType, v: Value, schema: Schema | undefi
       w.str(String(v));
       return;
     case 'bytes':
-      if (!(v instanceof Uint8Array)) throw new TypeError(`bytes value must be a Uint8Array, not ${typeof v}`);
+      if (!isBytes(v)) throw new TypeError(`bytes value must be a Uint8Array, not ${typeof v}`);
       w.bytes(v);
       return;
     case 'array': {
@@ -455,7 +460,9 @@ class Reader {
   pos = 0;
 
   constructor(buf: Uint8Array) {
-    this.buf = buf;
+    // A view of our own: the host's list<u8> may come from another realm, and `slice` of it
+    // would too, making `instanceof Uint8Array` false for every bytes value.
+    this.buf = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   need(n: number): void {
