@@ -170,8 +170,11 @@ class Worker:
 
     def check_alive(self) -> None:
         if not self.alive():
-            tail = (self.dir / "stdout.log").read_text(errors="replace")[-2000:]
-            raise NotRun(f"{self.kind} exited with {self.proc.returncode}: {tail.strip()[-400:]}")
+            lines = (self.dir / "stdout.log").read_text(errors="replace").splitlines()
+            why = [l for l in lines if "ERROR" in l or "Exception" in l or "error:" in l]
+            raise NotRun(f"{self.kind} exited with {self.proc.returncode} "
+                         f"(log: {self.dir / 'stdout.log'}): "
+                         + " | ".join((why or lines)[:2] + (why or lines)[-1:])[-600:])
 
     def cpu_s(self) -> float:
         return proc_cpu_s(self.pid)
@@ -892,6 +895,7 @@ def main() -> int:
     smoke = a.smoke
     scale = a.scale if a.scale is not None else env_float("BENCH_SCALE", 0.005 if smoke else 1.0)
     reps = a.reps if a.reps is not None else int(env_float("BENCH_REPS", 1 if smoke else 3))
+    a.out = a.out.resolve() if a.out else None
     out_dir = a.out or (ROOT / "target/bench/smoke" if smoke else ROOT / "bench")
     out_dir.mkdir(parents=True, exist_ok=True)
     only = [s for s in a.only.split(",") if s] or list(SCENARIOS)
@@ -948,7 +952,16 @@ def main() -> int:
     log(f"wrote {out_dir}/results.json, results.md, chart.svg in {results['meta']['total_s']:.0f} s")
     if a.readme:
         update_readme(md)
-    return 0
+    # Our own scenarios failing is an error; the Rust side may not be built yet (its rows say so).
+    failed = [f"{name}: {'; '.join(e['errors'])}"
+              for name, e in results["scenarios"].get("file", {}).get("configs", {}).items()
+              if e["errors"]]
+    failed += [f"density {k}: {'; '.join(results['scenarios']['density'][k]['errors'])}"
+               for k in ("kafka-connect", "wasmconnect")
+               if results["scenarios"].get("density", {}).get(k, {}).get("errors")]
+    for f in failed:
+        log(f"FAILED {f}")
+    return 1 if failed else 0
 
 
 def cpu_model() -> str:
