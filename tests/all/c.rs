@@ -283,3 +283,39 @@ fn c_sdk_codec_matches_the_rust_codec_byte_for_byte() {
         .expect("run make c-test");
     assert!(status.success(), "make c-test failed");
 }
+
+#[test]
+fn c_scaffolded_projects_build_test_and_conform() {
+    // `wasmconnect new --lang c`, then the project's own `make test` (native unit test and
+    // `wasmconnect conformance`), with only .tools/c/bin and the worker binary added to PATH.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = wasmconnect_tests::worker_bin();
+    let path = format!(
+        "{}:{}:{}",
+        bin.parent().unwrap().display(),
+        repo_root().join(".tools/c/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for kind in ["source", "sink"] {
+        let name = format!("my-c-{kind}");
+        let out = Command::new(&bin)
+            .args(["new", "--lang", "c", "--kind", kind, &name])
+            .current_dir(dir.path())
+            .output()
+            .expect("wasmconnect new");
+        assert!(out.status.success(), "{out:?}");
+        let out = Command::new("make")
+            .arg("test")
+            .current_dir(dir.path().join(&name))
+            .env("PATH", &path)
+            .output()
+            .expect("make test");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "make test in {name}:\n{text}");
+        assert!(text.contains("result: PASS"), "{name}: no conformance run:\n{text}");
+    }
+}
