@@ -34,7 +34,10 @@ fn csv_pipeline(w: &TestWorker, name: &str, topic: &str, csv: &Path, out: &Path)
             ("field.types", "id:int64, price:float64, in_stock:boolean"),
             ("key.field", "id"),
             ("wasm.allowed.dirs", &dir),
-            ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
             ("value.converter.schemas.enable", "true"),
         ],
     );
@@ -62,7 +65,11 @@ fn rows(from: u32, to: u32) -> Vec<String> {
 /// The JsonConverter envelope the CSV source's row `i` becomes.
 fn row_json(i: u32) -> Json {
     let (name, price, in_stock) = match i % 3 {
-        0 => (json!(format!("plain {i}")), json!(f64::from(i) + 0.5), json!(true)),
+        0 => (
+            json!(format!("plain {i}")),
+            json!(f64::from(i) + 0.5),
+            json!(true),
+        ),
         1 => (
             json!(format!("comma, and \"quote\" {i}")),
             json!(f64::from(i) + 0.25),
@@ -116,7 +123,11 @@ fn c_csv_source_streams_structs_tails_the_file_and_resumes_after_a_restart() {
         (read_lines(&out).len() >= 40).then_some(())
     });
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(read_lines(&out).len(), 40, "the incomplete row 40 was emitted early");
+    assert_eq!(
+        read_lines(&out).len(),
+        40,
+        "the incomplete row 40 was emitted early"
+    );
     std::fs::OpenOptions::new()
         .append(true)
         .open(&csv)
@@ -137,8 +148,13 @@ fn c_csv_source_streams_structs_tails_the_file_and_resumes_after_a_restart() {
     std::thread::sleep(Duration::from_secs(2));
     let got = parsed(&read_lines(&out));
     let mut expected: Vec<Json> = (0..60).map(row_json).collect();
-    expected[40]["payload"] = json!({"id": 40, "name": "half row", "price": 40.5, "in_stock": true});
-    assert_eq!(got.len(), expected.len(), "lost or duplicated rows across the restart");
+    expected[40]["payload"] =
+        json!({"id": 40, "name": "half row", "price": 40.5, "in_stock": true});
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "lost or duplicated rows across the restart"
+    );
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
         assert_eq!(g, e, "row {i}");
     }
@@ -161,7 +177,10 @@ fn c_datagen_emits_max_records_and_resumes_from_its_offset() {
                 ("value.size", "20"),
                 ("batch.size", "64"),
                 ("max.records", max),
-                ("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"),
+                (
+                    "value.converter",
+                    "org.apache.kafka.connect.converters.ByteArrayConverter",
+                ),
             ],
         );
     };
@@ -201,7 +220,11 @@ fn c_datagen_emits_max_records_and_resumes_from_its_offset() {
         (read_lines(&out).len() >= 800).then_some(())
     });
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(read_lines(&out).len(), 800, "resumed at seq 500, no repeats");
+    assert_eq!(
+        read_lines(&out).len(),
+        800,
+        "resumed at seq 500, no repeats"
+    );
 }
 
 #[test]
@@ -210,8 +233,10 @@ fn c_config_errors_are_400_naming_the_key_and_task_errors_fail_the_task() {
     // validate: `topic` missing, `field.types` malformed.
     let (code, body) = w.put(
         &format!("/connector-plugins/{CSV_CLASS}/config/validate"),
-        Some(&json!({"name": "v", "connector.class": CSV_CLASS, "file": "/x.csv",
-            "field.types": "id:uuid"})),
+        Some(
+            &json!({"name": "v", "connector.class": CSV_CLASS, "file": "/x.csv",
+            "field.types": "id:uuid"}),
+        ),
     );
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["error_count"], 2, "{body}");
@@ -228,7 +253,12 @@ fn c_config_errors_are_400_naming_the_key_and_task_errors_fail_the_task() {
         errors("topic"),
         json!(["Missing required configuration \"topic\" which has no default value."])
     );
-    assert!(errors("field.types")[0].as_str().unwrap().contains("unknown type 'uuid'"));
+    assert!(
+        errors("field.types")[0]
+            .as_str()
+            .unwrap()
+            .contains("unknown type 'uuid'")
+    );
     // POST /connectors: 400 naming the key.
     let (code, body) = w.post(
         "/connectors",
@@ -252,11 +282,17 @@ fn c_config_errors_are_400_naming_the_key_and_task_errors_fail_the_task() {
             ("file", &csv.display().to_string()),
             ("topic", &unique("c-bad")),
             ("field.types", "id:int64"),
-            ("wasm.allowed.dirs", &csv.parent().unwrap().display().to_string()),
+            (
+                "wasm.allowed.dirs",
+                &csv.parent().unwrap().display().to_string(),
+            ),
         ],
     );
     let trace = w.wait_task_state("bad-rows", 0, "FAILED", Duration::from_secs(60));
-    assert!(trace.contains("field id: 'two' is not a valid int64"), "{trace}");
+    assert!(
+        trace.contains("field id: 'two' is not a valid int64"),
+        "{trace}"
+    );
     // Without wasm.allowed.dirs the file is out of reach: a clean failure, not a trap.
     let hidden = w.dir.join("hidden.csv");
     append_lines(&hidden, ["a".to_string(), "1".into()]);
@@ -316,6 +352,9 @@ fn c_scaffolded_projects_build_test_and_conform() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "make test in {name}:\n{text}");
-        assert!(text.contains("result: PASS"), "{name}: no conformance run:\n{text}");
+        assert!(
+            text.contains("result: PASS"),
+            "{name}: no conformance run:\n{text}"
+        );
     }
 }
