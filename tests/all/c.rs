@@ -357,4 +357,40 @@ fn c_scaffolded_projects_build_test_and_conform() {
             "{name}: no conformance run:\n{text}"
         );
     }
+    // The scaffolded sink, uploaded to a real worker, writes what the broker delivers.
+    let k = kafka();
+    let w = WorkerBuilder::new(&k.bootstrap())
+        .plugins(&["file-stream-sink"])
+        .start();
+    let wasm = std::fs::read(dir.path().join("my-c-sink/my-c-sink.wasm")).expect("sink wasm");
+    let (code, body) = w.post_bytes("/connector-plugins", wasm);
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(body["class"], "com.example.MyCSinkConnector", "{body}");
+    let topic = unique("c-scaffold-sink");
+    k.create_topic(&topic, 1);
+    k.produce_lines(&topic, &["one", "two \"2\"", "three"]);
+    let out = w.dir.join("sink-out").join("lines.jsonl");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    w.create(
+        "c-scaffold-sink",
+        &[
+            ("connector.class", "MyCSink"),
+            ("topics", &topic),
+            ("file", &out.display().to_string()),
+            (
+                "wasm.allowed.dirs",
+                &out.parent().unwrap().display().to_string(),
+            ),
+        ],
+    );
+    let got = wait_for(Duration::from_secs(60), "3 lines from the C sink", || {
+        let l = read_lines(&out);
+        (l.len() >= 3).then_some(l)
+    });
+    let expected: Vec<String> = ["one", "two \"2\"", "three"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"topic": topic, "partition": 0, "offset": i, "value": v}).to_string())
+        .collect();
+    assert_eq!(parsed(&got), parsed(&expected));
 }
