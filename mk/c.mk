@@ -62,7 +62,8 @@ $(POLYGLOT)/c-datagen.wasm: $(wildcard connectors-wasm/c-datagen/*.[ch]) $(C_SDK
 # The SDK's codec and config tests, natively with the host's cc, against golden batches that the
 # Rust codec writes afresh.
 c-test:
-	cargo run --quiet --manifest-path $(C_SDK)/tests/golden-gen/Cargo.toml -- target/c-golden
+	cargo run --quiet --manifest-path $(C_SDK)/tests/golden-gen/Cargo.toml \
+	  --target-dir target/c-golden-gen -- target/c-golden
 	@mkdir -p target/c-build
 	cc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I$(C_SDK)/include \
 	  $(C_SDK)/src/wasmconnect.c $(C_SDK)/tests/codec_test.c -o target/c-build/codec_test
