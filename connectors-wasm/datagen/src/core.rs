@@ -57,11 +57,13 @@ pub fn value_bytes(seq: i64, size: usize, out: &mut Vec<u8>) {
     for i in 0..size.min(16) {
         out.push(HEX[((n >> (60 - 4 * i)) & 0xf) as usize]);
     }
-    // Byte i is b'a' + (seq + i) % 26, with one division per record, not per byte.
-    let mut letter = ((n as usize).wrapping_add(16) % 26) as u8;
-    for _ in 16..size {
-        out.push(b'a' + letter);
-        letter = if letter == 25 { 0 } else { letter + 1 };
+    // Byte i is b'a' + (seq + i) % 26, copied from the alphabet a run at a time.
+    const ALPHABET: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
+    let mut letter = (n as usize).wrapping_add(16) % 26;
+    while out.len() < size {
+        let run = (26 - letter).min(size - out.len());
+        out.extend_from_slice(&ALPHABET[letter..letter + run]);
+        letter = 0;
     }
 }
 
@@ -159,7 +161,12 @@ impl Generator {
         };
         SourceRecord {
             source_partition: self.partition.clone(),
-            source_offset: OffsetMap::from([("seq".to_owned(), OffsetValue::Int64(seq))]),
+            source_offset: {
+                // insert, not `from([..])`, which sorts and dedups even a single entry.
+                let mut offset = OffsetMap::new();
+                offset.insert("seq".to_owned(), OffsetValue::Int64(seq));
+                offset
+            },
             topic: s.topic.clone(),
             kafka_partition: None,
             key_schema: if s.key { self.key_schema.clone() } else { None },
