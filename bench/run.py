@@ -796,6 +796,32 @@ def table(results: dict) -> str:
                 out.append(f"| {kind} | {e['tasks']} | not run: {'; '.join(e['errors'])[:200]} "
                            "| | | |")
         out.append("")
+    r = results["scenarios"].get("rust", {})
+    rows = [(k, r[k]) for k in ("source", "sink") if isinstance(r.get(k), dict) and "ratio" in r[k]]
+    if rows:
+        out += [f"**Pipelines against raw rskafka**, {r['records']:,} records × {r['value_size']} B, "
+                f"batch {r['batch']}", "",
+                "| pipeline | ours records/s | ours MB/s | raw records/s | raw MB/s | same records |",
+                "|---|---|---|---|---|---|"]
+        for k, e in rows:
+            mb = lambda runs: statistics.median(x.get("mb_per_s", 0) for x in runs)
+            out.append(f"| {k} | {fmt(e['pipeline_records_per_s']['median'])} | "
+                       f"{fmt(mb(e['pipeline']))} | {fmt(e['raw_records_per_s']['median'])} | "
+                       f"{fmt(mb(e['raw']))} | {'yes' if e.get('same_records') else 'NO'} |")
+        out.append("")
+    j = results["scenarios"].get("json", {})
+    impls = [(k, j[k]) for k in ("kafka", "wasmconnect") if "serialize" in j.get(k, {})]
+    if impls:
+        out += [f"**JsonConverter**, schemas on, {impls[0][1]['serialized_bytes_avg']:,}-byte "
+                "envelopes of ~1 KB structs, records per CPU second of one thread", "",
+                "| converter | serialize | deserialize |", "|---|---|---|"]
+        for k, e in impls:
+            out.append(f"| {k} | {fmt(e['serialize']['median'])} | "
+                       f"{fmt(e['deserialize']['median'])} |")
+        if "same_bytes" in j:
+            out.append("")
+            out.append("Serialized bytes identical: " + ("yes" if j["same_bytes"] else "NO"))
+        out.append("")
     out += ["**Targets** (issue 11)", "", "| # | figure | value | target | result |",
             "|---|---|---|---|---|"]
     for r in results["targets"]:
