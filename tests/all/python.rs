@@ -488,45 +488,54 @@ fn python_bad_config_is_a_400_naming_the_field_and_a_raise_fails_the_task() {
 }
 
 #[test]
-fn python_datagen_emits_max_records_of_value_size() {
+fn python_datagen_emits_max_records_and_resumes_after_a_restart() {
     let k = kafka();
     let topic = unique("py-datagen");
-    let w = WorkerBuilder::new(&k.bootstrap())
+    let mut w = WorkerBuilder::new(&k.bootstrap())
         .plugins(&["python-datagen", "file-stream-sink"])
         .start();
     let output = w.dir.join("datagen.out.txt");
-    w.create(
-        "py-datagen",
-        &[
-            ("connector.class", "PythonDatagen"),
-            ("topic", &topic),
-            ("value.size", "8"),
-            ("batch.size", "100"),
-            ("max.records", "1000"),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.converters.ByteArrayConverter",
-            ),
-        ],
-    );
-    w.create(
-        "py-datagen-sink",
-        &[
-            ("connector.class", "FileStreamSink"),
-            ("file", &output.display().to_string()),
-            ("topics", &topic),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.converters.ByteArrayConverter",
-            ),
-        ],
-    );
+    let bytes = "org.apache.kafka.connect.converters.ByteArrayConverter";
+    let pipeline = |w: &TestWorker, max: &str| {
+        w.create(
+            "py-datagen",
+            &[
+                ("connector.class", "PythonDatagen"),
+                ("topic", &topic),
+                ("value.size", "8"),
+                ("batch.size", "100"),
+                ("max.records", max),
+                ("value.converter", bytes),
+            ],
+        );
+        w.create(
+            "py-datagen-sink",
+            &[
+                ("connector.class", "FileStreamSink"),
+                ("file", &output.display().to_string()),
+                ("topics", &topic),
+                ("value.converter", bytes),
+            ],
+        );
+    };
+    pipeline(&w, "1000");
     wait_for(Duration::from_secs(120), "1,000 datagen records", || {
         (read_lines(&output).len() >= 1000).then_some(())
     });
+    std::thread::sleep(Duration::from_millis(1500));
+    w.stop();
+    w.restart();
+    pipeline(&w, "1500");
+    wait_for(Duration::from_secs(120), "1,500 datagen records", || {
+        (read_lines(&output).len() >= 1500).then_some(())
+    });
     std::thread::sleep(Duration::from_secs(2));
     let lines = read_lines(&output);
-    assert_eq!(lines.len(), 1000, "max.records is a total");
+    assert_eq!(
+        lines.len(),
+        1500,
+        "max.records is a total, resumed from seq 1000"
+    );
     assert!(
         lines
             .iter()
