@@ -101,7 +101,13 @@ class Writer {
   }
   i64(v: bigint | number): void {
     this.reserve(8);
-    this.view.setBigInt64(this.pos, typeof v === 'bigint' ? v : BigInt(v), true);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      // Two 32-bit halves: no BigInt allocated per value.
+      this.view.setUint32(this.pos, v >>> 0, true);
+      this.view.setInt32(this.pos + 4, Math.floor(v / 4294967296), true);
+    } else {
+      this.view.setBigInt64(this.pos, typeof v === 'bigint' ? v : BigInt(v), true);
+    }
     this.pos += 8;
   }
   f64(v: number): void {
@@ -116,11 +122,23 @@ class Writer {
     this.pos += b.length;
   }
   str(s: string): void {
-    // Worst case 3 bytes per UTF-16 unit; write the length once the size is known.
-    this.reserve(4 + s.length * 3);
-    const { written } = utf8.encodeInto(s, this.buf.subarray(this.pos + 4));
-    this.view.setUint32(this.pos, written, true);
-    this.pos += 4 + written;
+    const n = s.length;
+    this.reserve(4 + n * 3);
+    // ASCII, the common case (topics, offset keys), is copied without allocating a view.
+    const buf = this.buf;
+    let at = this.pos + 4;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at++] = c;
+    }
+    if (i < n) {
+      // Worst case 3 bytes per UTF-16 unit, reserved above.
+      at += utf8.encodeInto(s.slice(i), buf.subarray(at)).written;
+    }
+    this.view.setUint32(this.pos, at - this.pos - 4, true);
+    this.pos = at;
   }
 }
 
@@ -257,12 +275,18 @@ function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Reused key list for offset maps (not re-entrant: offset maps hold only primitives). */
+const offsetKeys: string[] = [];
+
 function putOffsetMap(w: Writer, map: OffsetMap | undefined): void {
   if (!map) {
     w.u32(0);
     return;
   }
-  const keys = sortedKeys(map);
+  const keys = offsetKeys;
+  keys.length = 0;
+  for (const k in map) if (Object.prototype.hasOwnProperty.call(map, k)) keys.push(k);
+  if (keys.length > 1) keys.sort(compareUtf8);
   w.u32(keys.length);
   for (const k of keys) {
     w.str(k);
