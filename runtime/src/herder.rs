@@ -229,6 +229,15 @@ impl Herder {
         &self.inner.config.worker_id
     }
 
+    /// Adds a native twin (a connector's code linked into this program), replacing a
+    /// component of the same class: benchmarks run the same pipeline on both.
+    pub async fn register_native(&self, plugin: Plugin) {
+        let mut plugins = self.inner.plugins.write().await;
+        plugins.retain(|p| p.class_name != plugin.class_name);
+        tracing::info!(class = %plugin.class_name, kind = %plugin.kind, "native plugin registered");
+        plugins.push(plugin);
+    }
+
     /// Scans `plugin.path` for `.wasm` components. A file that is not a plugin is reported in
     /// the log and in the returned list; the others load.
     pub async fn load_plugins(&self) -> Vec<(PathBuf, String)> {

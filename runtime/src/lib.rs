@@ -12,4 +12,5 @@ pub mod offsets;
 pub mod rest;
 pub mod sandbox;
 pub mod scaffold;
+pub mod standalone;
 pub mod worker;

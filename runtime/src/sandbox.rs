@@ -5,6 +5,7 @@
 mod bindings;
 mod host;
 mod instance;
+pub mod native;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -258,9 +259,10 @@ pub struct Plugin {
     pub kind: PluginKind,
     /// The configuration definition.
     pub config_def: Arc<Vec<ConfigKey>>,
-    /// SHA-256 of the component bytes, hex.
+    /// SHA-256 of the component bytes, hex (`native` for a native twin).
     pub digest: String,
-    pre: InstancePre<HostState>,
+    pre: Option<InstancePre<HostState>>,
+    native: Option<Arc<dyn native::NativePlugin>>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -274,6 +276,34 @@ impl std::fmt::Debug for Plugin {
 }
 
 impl Plugin {
+    /// A plugin that runs natively, without wasm: the same connector code built for the
+    /// host (benchmarks compare it with the component). `info` and `config-def` come from it.
+    pub fn native(plugin: Arc<dyn native::NativePlugin>) -> Self {
+        let info = plugin.info();
+        Self {
+            class_name: info.class_name,
+            aliases: info.aliases,
+            version: info.version,
+            description: info.description,
+            kind: plugin.kind(),
+            config_def: Arc::new(plugin.config_def()),
+            digest: "native".into(),
+            pre: None,
+            native: Some(plugin),
+        }
+    }
+
+    /// Whether this plugin is a native twin.
+    pub fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    fn wasm_pre(&self) -> Result<InstancePre<HostState>, SandboxError> {
+        self.pre
+            .clone()
+            .ok_or_else(|| SandboxError::NotAPlugin(format!("{} is native", self.class_name)))
+    }
+
     /// Whether `name` (a `connector.class` value) names this plugin.
     pub fn matches(&self, name: &str) -> bool {
         self.class_name == name || self.aliases.iter().any(|a| a == name)
@@ -473,7 +503,8 @@ impl Sandbox {
             kind,
             config_def: Arc::new(keys.into_iter().map(config_key_from_wit).collect()),
             digest,
-            pre,
+            pre: Some(pre),
+            native: None,
         })
     }
 

@@ -50,12 +50,12 @@ fn guest<T>(r: Result<T, types::ConnectError>) -> Result<T, SandboxError> {
 }
 
 /// The connector-level instance of a plugin (`Connector`).
-pub struct ConnectorInstance {
+pub(crate) struct WasmConnector {
     store: Store<HostState>,
     bindings: plugin::Plugin,
 }
 
-impl std::fmt::Debug for ConnectorInstance {
+impl std::fmt::Debug for WasmConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectorInstance").finish_non_exhaustive()
     }
@@ -69,15 +69,23 @@ impl Sandbox {
         name: &str,
         limits: &Limits,
     ) -> Result<ConnectorInstance, SandboxError> {
+        if let Some(native) = &plugin.native {
+            return Ok(ConnectorInstance(ConnectorImpl::Native(
+                super::native::NativeConnectorInstance::new(native.connector(), name),
+            )));
+        }
         let mut store = self.store(limits, name.into(), None)?;
-        let pre = plugin::PluginPre::new(plugin.pre.clone())
+        let pre = plugin::PluginPre::new(plugin.wasm_pre()?)
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
         begin_call(&mut store);
         let bindings = pre
             .instantiate_async(&mut store)
             .await
             .map_err(|e| SandboxError::trap_in(&store, e))?;
-        Ok(ConnectorInstance { store, bindings })
+        Ok(ConnectorInstance(ConnectorImpl::Wasm(WasmConnector {
+            store,
+            bindings,
+        })))
     }
 
     /// Instantiates and constructs one source task of `plugin`.
@@ -94,9 +102,14 @@ impl Sandbox {
                 plugin.class_name
             )));
         }
+        if let Some(native) = &plugin.native {
+            return Ok(SourceTaskInstance(SourceImpl::Native(
+                super::native::NativeSourceInstance::new(native.source_task(), connector, offsets),
+            )));
+        }
         let started = std::time::Instant::now();
         let mut store = self.store(limits, connector.into(), Some(offsets))?;
-        let pre = source::SourceConnectorPre::new(plugin.pre.clone())
+        let pre = source::SourceConnectorPre::new(plugin.wasm_pre()?)
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
         begin_call(&mut store);
         let bindings = pre
@@ -114,13 +127,13 @@ impl Sandbox {
             micros = started.elapsed().as_micros() as u64,
             "source task instantiated"
         );
-        Ok(SourceTaskInstance {
+        Ok(SourceTaskInstance(SourceImpl::Wasm(WasmSource {
             store,
             bindings,
             task,
             poll_seq: 0,
             calls: 0,
-        })
+        })))
     }
 
     /// Instantiates and constructs one sink task of `plugin`.
@@ -136,9 +149,14 @@ impl Sandbox {
                 plugin.class_name
             )));
         }
+        if let Some(native) = &plugin.native {
+            return Ok(SinkTaskInstance(SinkImpl::Native(
+                super::native::NativeSinkInstance::new(native.sink_task(), connector),
+            )));
+        }
         let started = std::time::Instant::now();
         let mut store = self.store(limits, connector.into(), None)?;
-        let pre = sink::SinkConnectorPre::new(plugin.pre.clone())
+        let pre = sink::SinkConnectorPre::new(plugin.wasm_pre()?)
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
         begin_call(&mut store);
         let bindings = pre
@@ -156,18 +174,21 @@ impl Sandbox {
             micros = started.elapsed().as_micros() as u64,
             "sink task instantiated"
         );
-        Ok(SinkTaskInstance {
+        Ok(SinkTaskInstance(SinkImpl::Wasm(WasmSink {
             store,
             bindings,
             task,
             calls: 0,
-        })
+        })))
     }
 }
 
-impl ConnectorInstance {
+impl WasmConnector {
     /// `connector.validate`.
-    pub async fn validate(&mut self, config: &Props) -> Result<Vec<ConfigValue>, SandboxError> {
+    pub(crate) async fn validate(
+        &mut self,
+        config: &Props,
+    ) -> Result<Vec<ConfigValue>, SandboxError> {
         let values = connector_call!(self, call_validate, &config_to_wit(config))?;
         Ok(values
             .into_iter()
@@ -182,13 +203,16 @@ impl ConnectorInstance {
     }
 
     /// `connector.start`.
-    pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
+    pub(crate) async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
         let r = connector_call!(self, call_start, &config_to_wit(config))?;
         guest(r)
     }
 
     /// `connector.task-configs`.
-    pub async fn task_configs(&mut self, max_tasks: u32) -> Result<Vec<Props>, SandboxError> {
+    pub(crate) async fn task_configs(
+        &mut self,
+        max_tasks: u32,
+    ) -> Result<Vec<Props>, SandboxError> {
         let r = connector_call!(self, call_task_configs, max_tasks)?;
         let configs = guest(r)?;
         if configs.len() > max_tasks as usize {
@@ -204,19 +228,19 @@ impl ConnectorInstance {
     }
 
     /// `connector.stop`.
-    pub async fn stop(&mut self) -> Result<(), SandboxError> {
+    pub(crate) async fn stop(&mut self) -> Result<(), SandboxError> {
         let r = connector_call!(self, call_stop)?;
         guest(r)
     }
 
     /// What the connector asked of the worker since the last call to this.
-    pub fn take_requests(&mut self) -> Requests {
+    pub(crate) fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
     }
 }
 
 /// One source task instance.
-pub struct SourceTaskInstance {
+pub(crate) struct WasmSource {
     store: Store<HostState>,
     bindings: source::SourceConnector,
     task: ResourceAny,
@@ -224,9 +248,9 @@ pub struct SourceTaskInstance {
     calls: u64,
 }
 
-impl std::fmt::Debug for SourceTaskInstance {
+impl std::fmt::Debug for WasmSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SourceTaskInstance")
+        f.debug_struct("WasmSource")
             .field("poll_seq", &self.poll_seq)
             .finish_non_exhaustive()
     }
@@ -243,9 +267,9 @@ pub struct RecordAck {
     pub metadata: Option<(String, i32, i64, Option<i64>)>,
 }
 
-impl SourceTaskInstance {
+impl WasmSource {
     /// `task.start`; returns whether the task wants `commit-records`.
-    pub async fn start(&mut self, config: &Props) -> Result<bool, SandboxError> {
+    pub(crate) async fn start(&mut self, config: &Props) -> Result<bool, SandboxError> {
         let r = task_call!(
             self,
             wasmconnect_connector_source_task,
@@ -256,7 +280,7 @@ impl SourceTaskInstance {
     }
 
     /// `task.poll`: the encoded batch and its poll sequence number.
-    pub async fn poll(&mut self) -> Result<(u64, Vec<u8>), SandboxError> {
+    pub(crate) async fn poll(&mut self) -> Result<(u64, Vec<u8>), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_source_task, call_poll)?;
         let batch = guest(r)?;
         let seq = self.poll_seq;
@@ -265,13 +289,16 @@ impl SourceTaskInstance {
     }
 
     /// `task.commit`.
-    pub async fn commit(&mut self) -> Result<(), SandboxError> {
+    pub(crate) async fn commit(&mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_source_task, call_commit)?;
         guest(r)
     }
 
     /// `task.commit-records`.
-    pub async fn commit_records(&mut self, acks: Vec<RecordAck>) -> Result<(), SandboxError> {
+    pub(crate) async fn commit_records(
+        &mut self,
+        acks: Vec<RecordAck>,
+    ) -> Result<(), SandboxError> {
         let acks: Vec<types::RecordAck> = acks
             .into_iter()
             .map(|a| types::RecordAck {
@@ -297,7 +324,7 @@ impl SourceTaskInstance {
     }
 
     /// `task.stop`, then releases the resource.
-    pub async fn stop(mut self) -> Result<(), SandboxError> {
+    pub(crate) async fn stop(mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_source_task, call_stop)?;
         begin_call(&mut self.store);
         self.task
@@ -308,13 +335,13 @@ impl SourceTaskInstance {
     }
 
     /// What the task asked of the worker since the last call to this.
-    pub fn take_requests(&mut self) -> Requests {
+    pub(crate) fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
     }
 
     /// Stops and releases the task resource, then constructs a fresh one in the same
     /// instance (the conformance kit checks that handles do not pile up).
-    pub async fn renew(&mut self) -> Result<(), SandboxError> {
+    pub(crate) async fn renew(&mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_source_task, call_stop)?;
         guest(r)?;
         begin_call(&mut self.store);
@@ -334,32 +361,32 @@ impl SourceTaskInstance {
     }
 
     /// Host resources (streams, descriptors, …) the instance holds now.
-    pub fn host_resources(&mut self) -> usize {
+    pub(crate) fn host_resources(&mut self) -> usize {
         self.store.data_mut().table.iter_mut().count()
     }
 
     /// Changes the deadline of later calls (the conformance kit tests an expired one).
-    pub fn set_call_timeout(&mut self, timeout: std::time::Duration) {
+    pub(crate) fn set_call_timeout(&mut self, timeout: std::time::Duration) {
         self.store.data_mut().call_timeout = timeout;
     }
 
     /// Linear memory in use (all memories) and guest calls made, for recycling and metrics.
-    pub fn usage(&self) -> (u64, u64) {
+    pub(crate) fn usage(&self) -> (u64, u64) {
         (self.store.data().limits.used as u64, self.calls)
     }
 }
 
 /// One sink task instance.
-pub struct SinkTaskInstance {
+pub(crate) struct WasmSink {
     store: Store<HostState>,
     bindings: sink::SinkConnector,
     task: ResourceAny,
     calls: u64,
 }
 
-impl std::fmt::Debug for SinkTaskInstance {
+impl std::fmt::Debug for WasmSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SinkTaskInstance").finish_non_exhaustive()
+        f.debug_struct("WasmSink").finish_non_exhaustive()
     }
 }
 
@@ -373,9 +400,9 @@ fn tps(partitions: &[(String, i32)]) -> Vec<types::TopicPartition> {
         .collect()
 }
 
-impl SinkTaskInstance {
+impl WasmSink {
     /// `task.start`.
-    pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
+    pub(crate) async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
         let r = task_call!(
             self,
             wasmconnect_connector_sink_task,
@@ -386,7 +413,7 @@ impl SinkTaskInstance {
     }
 
     /// `task.open`.
-    pub async fn open(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
+    pub(crate) async fn open(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
         let r = task_call!(
             self,
             wasmconnect_connector_sink_task,
@@ -398,13 +425,13 @@ impl SinkTaskInstance {
 
     /// `task.put` with an encoded batch.
     #[allow(clippy::ptr_arg, reason = "the generated binding takes &Vec<u8>")]
-    pub async fn put(&mut self, batch: &Vec<u8>) -> Result<(), SandboxError> {
+    pub(crate) async fn put(&mut self, batch: &Vec<u8>) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_sink_task, call_put, batch)?;
         guest(r)
     }
 
     /// `task.pre-commit`: offsets safe to commit.
-    pub async fn pre_commit(
+    pub(crate) async fn pre_commit(
         &mut self,
         current: &[((String, i32), i64)],
     ) -> Result<Vec<((String, i32), i64)>, SandboxError> {
@@ -429,7 +456,7 @@ impl SinkTaskInstance {
     }
 
     /// `task.close`.
-    pub async fn close(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
+    pub(crate) async fn close(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
         let r = task_call!(
             self,
             wasmconnect_connector_sink_task,
@@ -440,7 +467,7 @@ impl SinkTaskInstance {
     }
 
     /// `task.stop`, then releases the resource.
-    pub async fn stop(mut self) -> Result<(), SandboxError> {
+    pub(crate) async fn stop(mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_sink_task, call_stop)?;
         begin_call(&mut self.store);
         self.task
@@ -451,13 +478,13 @@ impl SinkTaskInstance {
     }
 
     /// What the task asked of the worker since the last call to this.
-    pub fn take_requests(&mut self) -> Requests {
+    pub(crate) fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.store.data_mut().requests)
     }
 
     /// Stops and releases the task resource, then constructs a fresh one in the same
     /// instance (the conformance kit checks that handles do not pile up).
-    pub async fn renew(&mut self) -> Result<(), SandboxError> {
+    pub(crate) async fn renew(&mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_sink_task, call_stop)?;
         guest(r)?;
         begin_call(&mut self.store);
@@ -477,17 +504,210 @@ impl SinkTaskInstance {
     }
 
     /// Host resources (streams, descriptors, …) the instance holds now.
-    pub fn host_resources(&mut self) -> usize {
+    pub(crate) fn host_resources(&mut self) -> usize {
         self.store.data_mut().table.iter_mut().count()
     }
 
     /// Changes the deadline of later calls (the conformance kit tests an expired one).
-    pub fn set_call_timeout(&mut self, timeout: std::time::Duration) {
+    pub(crate) fn set_call_timeout(&mut self, timeout: std::time::Duration) {
         self.store.data_mut().call_timeout = timeout;
     }
 
     /// Linear memory in use (all memories) and guest calls made, for recycling and metrics.
-    pub fn usage(&self) -> (u64, u64) {
+    pub(crate) fn usage(&self) -> (u64, u64) {
         (self.store.data().limits.used as u64, self.calls)
+    }
+}
+
+/// The connector-level instance of a plugin (`Connector`): a wasm instance, or a native
+/// twin running the same code without wasm.
+#[derive(Debug)]
+pub struct ConnectorInstance(ConnectorImpl);
+
+#[derive(Debug)]
+enum ConnectorImpl {
+    Wasm(WasmConnector),
+    Native(super::native::NativeConnectorInstance),
+}
+
+/// Forwards a method to the wasm instance or the native twin.
+macro_rules! either {
+    ($self:ident, $Impl:ident, $inner:ident => $call:expr) => {
+        match &mut $self.0 {
+            $Impl::Wasm($inner) => $call,
+            $Impl::Native($inner) => $call,
+        }
+    };
+}
+
+impl ConnectorInstance {
+    /// `connector.validate`.
+    pub async fn validate(&mut self, config: &Props) -> Result<Vec<ConfigValue>, SandboxError> {
+        either!(self, ConnectorImpl, c => c.validate(config).await)
+    }
+
+    /// `connector.start`.
+    pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
+        either!(self, ConnectorImpl, c => c.start(config).await)
+    }
+
+    /// `connector.task-configs`.
+    pub async fn task_configs(&mut self, max_tasks: u32) -> Result<Vec<Props>, SandboxError> {
+        either!(self, ConnectorImpl, c => c.task_configs(max_tasks).await)
+    }
+
+    /// `connector.stop`.
+    pub async fn stop(&mut self) -> Result<(), SandboxError> {
+        either!(self, ConnectorImpl, c => c.stop().await)
+    }
+
+    /// What the connector asked of the worker since the last call to this.
+    pub fn take_requests(&mut self) -> Requests {
+        either!(self, ConnectorImpl, c => c.take_requests())
+    }
+}
+
+/// One source task instance: wasm, or a native twin.
+#[derive(Debug)]
+pub struct SourceTaskInstance(SourceImpl);
+
+#[derive(Debug)]
+enum SourceImpl {
+    Wasm(WasmSource),
+    Native(super::native::NativeSourceInstance),
+}
+
+impl SourceTaskInstance {
+    /// `task.start`; returns whether the task wants `commit-records`.
+    pub async fn start(&mut self, config: &Props) -> Result<bool, SandboxError> {
+        either!(self, SourceImpl, t => t.start(config).await)
+    }
+
+    /// `task.poll`: the encoded batch and its poll sequence number.
+    pub async fn poll(&mut self) -> Result<(u64, Vec<u8>), SandboxError> {
+        either!(self, SourceImpl, t => t.poll().await)
+    }
+
+    /// `task.commit`.
+    pub async fn commit(&mut self) -> Result<(), SandboxError> {
+        either!(self, SourceImpl, t => t.commit().await)
+    }
+
+    /// `task.commit-records`.
+    pub async fn commit_records(&mut self, acks: Vec<RecordAck>) -> Result<(), SandboxError> {
+        either!(self, SourceImpl, t => t.commit_records(acks).await)
+    }
+
+    /// `task.stop`, then releases the resource.
+    pub async fn stop(self) -> Result<(), SandboxError> {
+        match self.0 {
+            SourceImpl::Wasm(t) => t.stop().await,
+            SourceImpl::Native(t) => t.stop().await,
+        }
+    }
+
+    /// What the task asked of the worker since the last call to this.
+    pub fn take_requests(&mut self) -> Requests {
+        either!(self, SourceImpl, t => t.take_requests())
+    }
+
+    /// Stops and releases the task, then constructs a fresh one in the same instance.
+    pub async fn renew(&mut self) -> Result<(), SandboxError> {
+        either!(self, SourceImpl, t => t.renew().await)
+    }
+
+    /// Host resources the instance holds now (0 for a native twin).
+    pub fn host_resources(&mut self) -> usize {
+        either!(self, SourceImpl, t => t.host_resources())
+    }
+
+    /// Changes the deadline of later calls (ignored by a native twin).
+    pub fn set_call_timeout(&mut self, timeout: std::time::Duration) {
+        either!(self, SourceImpl, t => t.set_call_timeout(timeout))
+    }
+
+    /// Linear memory in use and guest calls made.
+    pub fn usage(&self) -> (u64, u64) {
+        match &self.0 {
+            SourceImpl::Wasm(t) => t.usage(),
+            SourceImpl::Native(t) => t.usage(),
+        }
+    }
+}
+
+/// One sink task instance: wasm, or a native twin.
+#[derive(Debug)]
+pub struct SinkTaskInstance(SinkImpl);
+
+#[derive(Debug)]
+enum SinkImpl {
+    Wasm(WasmSink),
+    Native(super::native::NativeSinkInstance),
+}
+
+impl SinkTaskInstance {
+    /// `task.start`.
+    pub async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
+        either!(self, SinkImpl, t => t.start(config).await)
+    }
+
+    /// `task.open`.
+    pub async fn open(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
+        either!(self, SinkImpl, t => t.open(partitions).await)
+    }
+
+    /// `task.put` with an encoded batch.
+    #[allow(clippy::ptr_arg, reason = "the generated binding takes &Vec<u8>")]
+    pub async fn put(&mut self, batch: &Vec<u8>) -> Result<(), SandboxError> {
+        either!(self, SinkImpl, t => t.put(batch).await)
+    }
+
+    /// `task.pre-commit`: offsets safe to commit.
+    pub async fn pre_commit(
+        &mut self,
+        current: &[((String, i32), i64)],
+    ) -> Result<Vec<((String, i32), i64)>, SandboxError> {
+        either!(self, SinkImpl, t => t.pre_commit(current).await)
+    }
+
+    /// `task.close`.
+    pub async fn close(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
+        either!(self, SinkImpl, t => t.close(partitions).await)
+    }
+
+    /// `task.stop`, then releases the resource.
+    pub async fn stop(self) -> Result<(), SandboxError> {
+        match self.0 {
+            SinkImpl::Wasm(t) => t.stop().await,
+            SinkImpl::Native(t) => t.stop().await,
+        }
+    }
+
+    /// What the task asked of the worker since the last call to this.
+    pub fn take_requests(&mut self) -> Requests {
+        either!(self, SinkImpl, t => t.take_requests())
+    }
+
+    /// Stops and releases the task, then constructs a fresh one in the same instance.
+    pub async fn renew(&mut self) -> Result<(), SandboxError> {
+        either!(self, SinkImpl, t => t.renew().await)
+    }
+
+    /// Host resources the instance holds now (0 for a native twin).
+    pub fn host_resources(&mut self) -> usize {
+        either!(self, SinkImpl, t => t.host_resources())
+    }
+
+    /// Changes the deadline of later calls (ignored by a native twin).
+    pub fn set_call_timeout(&mut self, timeout: std::time::Duration) {
+        either!(self, SinkImpl, t => t.set_call_timeout(timeout))
+    }
+
+    /// Linear memory in use and guest calls made.
+    pub fn usage(&self) -> (u64, u64) {
+        match &self.0 {
+            SinkImpl::Wasm(t) => t.usage(),
+            SinkImpl::Native(t) => t.usage(),
+        }
     }
 }

@@ -79,6 +79,16 @@ impl PendingOffsets {
     }
 }
 
+/// Where each record of a batch went: (topic, partition, offset), in batch order.
+type Written = Vec<(String, i32, i64)>;
+
+/// A batch handed to Kafka while the next one is polled and converted.
+struct InFlight {
+    seq: u64,
+    records: Arc<Vec<SourceRecord>>,
+    send: tokio::task::JoinHandle<Result<Written, SandboxError>>,
+}
+
 async fn source_loop(
     ctx: &mut TaskContext,
     task: &mut SourceTaskInstance,
@@ -88,11 +98,15 @@ async fn source_loop(
     let mut backoff = Backoff::new();
     let mut pending = PendingOffsets::default();
     let mut last_flush = Instant::now();
+    // One batch at a time is with Kafka, so records keep their order across batches; the
+    // next poll and its conversion overlap that batch's round trip.
+    let mut in_flight: Option<InFlight> = None;
     loop {
         if ctx.stopping() {
             break;
         }
         if ctx.control.borrow().paused {
+            land(task, &mut in_flight, &mut pending, wants_acks).await?;
             flush_offsets(ctx, task, &mut pending).await?;
             if !ctx.wait_runnable().await {
                 break;
@@ -119,6 +133,7 @@ async fn source_loop(
             )));
         }
         if records.is_empty() {
+            land(task, &mut in_flight, &mut pending, wants_acks).await?;
             if last_flush.elapsed() >= ctx.flush_interval {
                 flush_offsets(ctx, task, &mut pending).await?;
                 last_flush = Instant::now();
@@ -132,31 +147,62 @@ async fn source_loop(
         ctx.metrics
             .records
             .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let written = produce(ctx, &records).await?;
-        if wants_acks {
-            let acks = written
-                .into_iter()
-                .enumerate()
-                .map(|(i, (topic, partition, offset))| RecordAck {
-                    poll_seq: seq,
-                    index: i as u32,
-                    metadata: Some((topic, partition, offset, records[i].timestamp)),
-                })
-                .collect();
-            task.commit_records(acks).await?;
-        }
-        for r in records {
-            pending.add(r.source_partition, r.source_offset);
-        }
+        let converted = convert_batch(&ctx.converters(), &records)?;
+        land(task, &mut in_flight, &mut pending, wants_acks).await?;
+        let records = Arc::new(records);
+        let send = tokio::spawn(
+            send_batch(ctx.clone_for_send(), converted, records.clone())
+                .instrument(tracing::Span::current()),
+        );
+        in_flight = Some(InFlight { seq, records, send });
         if last_flush.elapsed() >= ctx.flush_interval {
             flush_offsets(ctx, task, &mut pending).await?;
             last_flush = Instant::now();
         }
-        if let Some(w) = recycle_if_due(ctx, task, &mut pending, reader).await? {
-            wants_acks = w;
+        let (memory, calls) = task.usage();
+        if ctx.limits.recycle.reason(memory, calls).is_some() {
+            land(task, &mut in_flight, &mut pending, wants_acks).await?;
+            if let Some(w) = recycle_if_due(ctx, task, &mut pending, reader).await? {
+                wants_acks = w;
+            }
         }
     }
+    land(task, &mut in_flight, &mut pending, wants_acks).await?;
     flush_offsets(ctx, task, &mut pending).await
+}
+
+/// Waits for the batch with Kafka, if any: tells the task where its records went
+/// (`commit-records`) and queues their source offsets for the next flush.
+async fn land(
+    task: &mut SourceTaskInstance,
+    in_flight: &mut Option<InFlight>,
+    pending: &mut PendingOffsets,
+    wants_acks: bool,
+) -> Result<(), SandboxError> {
+    let Some(InFlight { seq, records, send }) = in_flight.take() else {
+        return Ok(());
+    };
+    let written = send
+        .await
+        .map_err(|e| SandboxError::Io(format!("produce task failed: {e}")))??;
+    if wants_acks {
+        let acks = written
+            .into_iter()
+            .enumerate()
+            .map(|(i, (topic, partition, offset))| RecordAck {
+                poll_seq: seq,
+                index: i as u32,
+                metadata: Some((topic, partition, offset, records[i].timestamp)),
+            })
+            .collect();
+        task.commit_records(acks).await?;
+    }
+    // The send task is done with the records: take them back without a copy.
+    let records = Arc::try_unwrap(records).unwrap_or_else(|shared| (*shared).clone());
+    for r in records {
+        pending.add(r.source_partition, r.source_offset);
+    }
+    Ok(())
 }
 
 /// Replaces the task's instance with a fresh one once `wasm.recycle.*` says so. Called
@@ -217,29 +263,82 @@ async fn flush_offsets(
     }
 }
 
-/// Converts and produces a batch; retries until Kafka takes it or the task is stopped.
-/// Returns (topic, partition, offset) per record.
-async fn produce(
-    ctx: &mut TaskContext,
-    records: &[SourceRecord],
-) -> Result<Vec<(String, i32, i64)>, SandboxError> {
-    // Group by topic, keeping each record's index.
+/// A batch converted for Kafka: per topic, each record's index in the batch and its bytes.
+type Converted = Vec<(String, Vec<usize>, Vec<OutRecord>)>;
+
+/// The task's key and value converters.
+#[derive(Clone)]
+pub(super) struct Converters {
+    key: Arc<dyn crate::converters::Converter>,
+    value: Arc<dyn crate::converters::Converter>,
+}
+
+/// Converts a polled batch with the task's converters.
+fn convert_batch(c: &Converters, records: &[SourceRecord]) -> Result<Converted, SandboxError> {
     let mut by_topic: BTreeMap<&str, (Vec<usize>, Vec<OutRecord>)> = BTreeMap::new();
     for (i, r) in records.iter().enumerate() {
-        let out = convert(ctx, r)
+        let out = convert(c, r)
             .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?;
         let entry = by_topic.entry(r.topic.as_str()).or_default();
         entry.0.push(i);
         entry.1.push(out);
     }
+    Ok(by_topic
+        .into_iter()
+        .map(|(t, (i, o))| (t.to_owned(), i, o))
+        .collect())
+}
+
+/// What a batch being sent needs of the task: the producer, the stop signal, and the
+/// converters (a retry converts the records again rather than keep a copy of every batch).
+pub(super) struct SendContext {
+    producer: Arc<crate::kafka::Producer>,
+    control: tokio::sync::watch::Receiver<super::Control>,
+    converters: Converters,
+}
+
+impl TaskContext {
+    fn converters(&self) -> Converters {
+        Converters {
+            key: self.key_converter.clone(),
+            value: self.value_converter.clone(),
+        }
+    }
+
+    fn clone_for_send(&self) -> SendContext {
+        SendContext {
+            producer: self.kafka.producer.clone(),
+            control: self.control.clone(),
+            converters: self.converters(),
+        }
+    }
+}
+
+/// Produces a converted batch; retries until Kafka takes it or the task is stopped.
+/// Returns (topic, partition, offset) per record, in batch order.
+async fn send_batch(
+    mut ctx: SendContext,
+    batch: Converted,
+    records: Arc<Vec<SourceRecord>>,
+) -> Result<Written, SandboxError> {
     let mut result = vec![(String::new(), 0, 0); records.len()];
     let mut backoff = Backoff::new();
-    for (topic, (indices, outs)) in by_topic {
+    for (topic, indices, outs) in batch {
+        let mut outs = Some(outs);
         loop {
-            match ctx.kafka.producer.send(topic, outs.clone()).await {
+            let attempt = match outs.take() {
+                Some(o) => o,
+                // The first attempt consumed the bytes: convert this topic's records again.
+                None => indices
+                    .iter()
+                    .map(|i| convert(&ctx.converters, &records[*i]))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?,
+            };
+            match ctx.producer.send(&topic, attempt).await {
                 Ok(offsets) => {
                     for (i, (p, o)) in indices.iter().zip(offsets) {
-                        result[*i] = (topic.to_string(), p, o);
+                        result[*i] = (topic.clone(), p, o);
                     }
                     break;
                 }
@@ -250,7 +349,7 @@ async fn produce(
                 }
                 Err(e) => {
                     tracing::warn!(topic, error = %e, "produce failed, retrying");
-                    if ctx.stopping() {
+                    if ctx.control.borrow().stopping {
                         return Err(SandboxError::Guest(
                             crate::sandbox::ConnectError::Retriable(format!(
                                 "stopped while producing to {topic}: {e}"
@@ -258,7 +357,7 @@ async fn produce(
                         ));
                     }
                     let d = backoff.next();
-                    ctx.sleep(d).await;
+                    let _ = tokio::time::timeout(d, ctx.control.changed()).await;
                 }
             }
         }
@@ -266,16 +365,16 @@ async fn produce(
     Ok(result)
 }
 
-fn convert(ctx: &TaskContext, r: &SourceRecord) -> Result<OutRecord, String> {
+fn convert(c: &Converters, r: &SourceRecord) -> Result<OutRecord, String> {
     let key = if r.key.is_null() && r.key_schema.is_none() {
         None
     } else {
-        ctx.key_converter
+        c.key
             .from_connect(&r.topic, r.key_schema.as_deref(), &r.key)
             .map_err(|e| format!("key converter failed for topic {}: {e}", r.topic))?
     };
-    let value = ctx
-        .value_converter
+    let value = c
+        .value
         .from_connect(&r.topic, r.value_schema.as_deref(), &r.value)
         .map_err(|e| format!("value converter failed for topic {}: {e}", r.topic))?;
     let headers = r

@@ -1,0 +1,169 @@
+//! `wasmconnect standalone`: a worker with its REST server, running the connectors of
+//! `.properties` files, until SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::config::{WorkerConfig, load_properties};
+use crate::herder::{Herder, HerderConfig};
+use crate::offsets::FileOffsetStore;
+use crate::rest::{AppState, app};
+use crate::sandbox::{Plugin, Sandbox, SandboxConfig};
+use crate::worker::KafkaClients;
+
+/// Runs a standalone worker from `worker` (properties) with the connectors of `connectors`.
+/// `natives` are native twins registered after `plugin.path` is loaded (benchmarks).
+pub async fn run(
+    worker: PathBuf,
+    connectors: Vec<PathBuf>,
+    natives: Vec<Plugin>,
+) -> anyhow::Result<()> {
+    let props = load_properties(&worker)?;
+    let config = WorkerConfig::standalone(&props).map_err(|e| {
+        anyhow::anyhow!(
+            "invalid worker config {}:\n{}",
+            worker.display(),
+            e.messages().join("\n")
+        )
+    })?;
+    let bootstrap = config.bootstrap();
+    let timeout = Duration::from_secs(10);
+    tracing::info!(%bootstrap, "connecting to Kafka");
+    let producer = crate::kafka::Producer::connect(&bootstrap, timeout)
+        .await
+        .context("cannot start the worker")?;
+    let consumer = crate::kafka::Consumer::sharing(&producer);
+    let groups =
+        crate::kafka::GroupOffsets::new(&bootstrap, timeout).context("cannot start the worker")?;
+    let kafka_cluster_id = match groups.cluster_id().await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the Kafka cluster id");
+            None
+        }
+    };
+    let kafka = KafkaClients {
+        producer: Arc::new(producer),
+        consumer: Arc::new(consumer),
+        groups: Arc::new(groups),
+    };
+    let offsets_file = config
+        .offset_storage_file
+        .clone()
+        .context("offset.storage.file.filename is required in standalone mode")?;
+    let offsets = FileOffsetStore::open(&offsets_file)?;
+    let cache_dir = config
+        .plugin_path
+        .first()
+        .map(|p| p.join(".cache"))
+        .unwrap_or_else(|| std::env::temp_dir().join("wasmconnect-cache"));
+    let sandbox = Sandbox::new(&SandboxConfig {
+        cache_dir,
+        max_instances: config.wasm_instances_max,
+        max_memory_bytes: config.wasm_memory_max_bytes.max(64 << 20),
+    })?;
+    let listener = bind(&config.listeners).await?;
+    let addr = listener.local_addr()?;
+    let worker_id = format!("{}:{}", worker_host(&addr), addr.port());
+    let herder = Herder::new(
+        HerderConfig {
+            worker_id: worker_id.clone(),
+            plugin_path: config.plugin_path.clone(),
+            worker_props: props.clone(),
+            flush_interval: config.offset_flush_interval,
+            memory_max_bytes: config.wasm_memory_max_bytes,
+            call_timeout: config.wasm_call_timeout,
+            recycle_memory_percent: config.wasm_recycle_memory_percent,
+            recycle_calls: config.wasm_recycle_calls,
+            shutdown_timeout: config.task_shutdown_graceful_timeout,
+        },
+        sandbox,
+        kafka,
+        offsets,
+    );
+    herder.load_plugins().await;
+    for plugin in natives {
+        herder.register_native(plugin).await;
+    }
+    let state = AppState {
+        herder: herder.clone(),
+        upload_max_bytes: usize::try_from(config.plugin_upload_max_bytes).unwrap_or(usize::MAX),
+        kafka_cluster_id,
+    };
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
+    tracing::info!(worker_id, "REST server listening on http://{addr}");
+
+    for file in connectors {
+        let props = match load_properties(&file) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(file = %file.display(), "cannot start connector: {e}");
+                continue;
+            }
+        };
+        let Some(name) = props.get("name").cloned() else {
+            tracing::error!(file = %file.display(), "cannot start connector: Missing required configuration \"name\" which has no default value.");
+            continue;
+        };
+        match herder.create(&name, props).await {
+            Ok(info) => {
+                tracing::info!(connector = %name, tasks = info.tasks.len(), "connector created")
+            }
+            Err(e) => {
+                tracing::error!(file = %file.display(), connector = %name, "cannot start connector: {e}")
+            }
+        }
+    }
+
+    let served = server.await;
+    tracing::info!("shutting down");
+    herder.shutdown().await;
+    served??;
+    Ok(())
+}
+
+/// Binds the first of `listeners` (`http://host:port`, Connect's format).
+async fn bind(listeners: &[String]) -> anyhow::Result<tokio::net::TcpListener> {
+    let first = listeners
+        .first()
+        .map(String::as_str)
+        .unwrap_or("http://:8083");
+    let hostport = first
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("listeners: only http:// is supported, got {first}"))?;
+    let (host, port) = hostport
+        .rsplit_once(':')
+        .ok_or_else(|| anyhow::anyhow!("listeners: missing port in {first}"))?;
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| anyhow::anyhow!("listeners: bad port in {first}"))?;
+    tokio::net::TcpListener::bind((host, port))
+        .await
+        .with_context(|| format!("cannot listen on {first}"))
+}
+
+fn worker_host(addr: &std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        "127.0.0.1".into()
+    } else {
+        addr.ip().to_string()
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}
