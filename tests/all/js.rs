@@ -41,7 +41,7 @@ fn order_json(i: u32) -> String {
         },
         "payload": {
             "id": 9_007_199_254_740_993_i64 + i64::from(i),
-            "customer": if i % 2 == 0 { Json::from(format!("c{i}")) } else { Json::Null },
+            "customer": if i.is_multiple_of(2) { Json::from(format!("c{i}")) } else { Json::Null },
             // Decimal 12.34 + i, base64 of the unscaled big-endian integer.
             "amount": base64(&decimal_bytes(1234 + i64::from(i) * 100)),
             "at": 1_700_000_000_000_i64 + i64::from(i),
@@ -60,7 +60,7 @@ fn order_line(topic: &str, i: u32, offset: u32) -> Json {
         "key": Json::Null,
         "value": {
             "id": 9_007_199_254_740_993_i64 + i64::from(i),
-            "customer": if i % 2 == 0 { Json::from(format!("c{i}")) } else { Json::Null },
+            "customer": if i.is_multiple_of(2) { Json::from(format!("c{i}")) } else { Json::Null },
             "amount": serde_json::from_str::<Json>(&format!("{}.34", 12 + i)).unwrap(),
             "at": iso_millis(at_ms),
             "tags": ["a", format!("t{i}")],
