@@ -24,32 +24,39 @@ WASM_EXTRA += $(POLYGLOT)/c-csv-source.wasm $(POLYGLOT)/c-datagen.wasm
 
 .PHONY: c-setup c-test
 
-c-setup: $(C_TOOLS)/.apt-done $(C_BIN)/wit-bindgen $(C_BIN)/wasm-tools $(C_ADAPTER)
+# Stamps carry the versions, so bumping a pin reinstalls.
+c-setup: $(C_TOOLS)/.apt-done $(C_TOOLS)/.wit-bindgen-$(C_WIT_BINDGEN) \
+  $(C_TOOLS)/.wasm-tools-$(C_WASM_TOOLS) $(C_TOOLS)/.adapter-$(C_ADAPTER_VERSION)
 
 # Installs the Debian packages only when one is missing (with sudo unless root).
 $(C_TOOLS)/.apt-done:
 	@if ! dpkg -s $(C_APT) >/dev/null 2>&1; then \
+	  command -v apt-get >/dev/null || { echo "the C toolchain needs Debian 12's $(C_APT)"; exit 1; }; \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get update -q && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(C_APT); \
 	fi
 	@mkdir -p $(@D) && touch $@
 
-$(C_BIN)/wit-bindgen:
+$(C_TOOLS)/.wit-bindgen-$(C_WIT_BINDGEN):
 	cargo install --locked --quiet wit-bindgen-cli@$(C_WIT_BINDGEN) --no-default-features \
 	  --features c --root $(C_TOOLS)
+	touch $@
 
-$(C_BIN)/wasm-tools:
+$(C_TOOLS)/.wasm-tools-$(C_WASM_TOOLS):
 	cargo install --locked --quiet wasm-tools@$(C_WASM_TOOLS) --root $(C_TOOLS)
+	touch $@
 
 # The adapter ships inside a crate; `cargo vendor` fetches exactly that version.
-$(C_ADAPTER):
+$(C_TOOLS)/.adapter-$(C_ADAPTER_VERSION):
 	rm -rf $(C_TOOLS)/adapter-src && mkdir -p $(C_TOOLS)/adapter-src/src $(@D)
 	printf '[package]\nname = "adapter-fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nwasi-preview1-component-adapter-provider = "=$(C_ADAPTER_VERSION)"\n[workspace]\n' \
 	  > $(C_TOOLS)/adapter-src/Cargo.toml
 	touch $(C_TOOLS)/adapter-src/src/lib.rs
 	cd $(C_TOOLS)/adapter-src && cargo vendor --quiet --versioned-dirs vendor >/dev/null
-	cp $(C_TOOLS)/adapter-src/vendor/wasi-preview1-component-adapter-provider-$(C_ADAPTER_VERSION)/artefacts/wasi_snapshot_preview1.reactor.wasm $@
+	mkdir -p $(dir $(C_ADAPTER))
+	cp $(C_TOOLS)/adapter-src/vendor/wasi-preview1-component-adapter-provider-$(C_ADAPTER_VERSION)/artefacts/wasi_snapshot_preview1.reactor.wasm $(C_ADAPTER)
+	touch $@
 
 $(POLYGLOT)/c-csv-source.wasm: $(wildcard connectors-wasm/c-csv-source/*.[ch]) $(C_SDK_DEPS) | c-setup
 	@mkdir -p $(@D)
@@ -62,7 +69,8 @@ $(POLYGLOT)/c-datagen.wasm: $(wildcard connectors-wasm/c-datagen/*.[ch]) $(C_SDK
 # The SDK's codec and config tests, natively with the host's cc, against golden batches that the
 # Rust codec writes afresh.
 c-test:
-	cargo run --quiet --manifest-path $(C_SDK)/tests/golden-gen/Cargo.toml -- target/c-golden
+	cargo run --quiet --manifest-path $(C_SDK)/tests/golden-gen/Cargo.toml \
+	  --target-dir target/c-golden-gen -- target/c-golden
 	@mkdir -p target/c-build
 	cc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I$(C_SDK)/include \
 	  $(C_SDK)/src/wasmconnect.c $(C_SDK)/tests/codec_test.c -o target/c-build/codec_test

@@ -12,6 +12,10 @@
 //! - `put_encode/<n>`: the same plus the host encoding the batch (`batch::encode_sink`), as
 //!   the sink loop does.
 //!
+//! - `poll_native/<n>`, `put_native/<n>`: the same guest logic compiled natively (datagen's
+//!   generator + `batch::encode_source`; `batch::decode_sink` + counting's totals), so
+//!   `poll/<n>` ÷ `poll_native/<n>` is the wasm overhead on identical logic.
+//!
 //! Needs the components: `make wasm`. Run: `cargo bench -p wasmconnect-bench --bench boundary`.
 
 use std::collections::BTreeMap;
@@ -120,6 +124,43 @@ fn bench(c: &mut Criterion) {
         }
         group.finish();
     }
+
+    // The same guest logic compiled natively: datagen's generator plus the SDK's encoding,
+    // and the SDK's decoding plus counting's totals. poll/<n> ÷ poll_native/<n> is the
+    // wasm overhead on identical logic.
+    let mut group = c.benchmark_group("poll_native");
+    for n in SIZES {
+        let settings = datagen::core::Settings {
+            topic: "boundary".into(),
+            records: -1,
+            value_size: VALUE_SIZE,
+            batch_size: n,
+            ..datagen::core::Settings::default()
+        };
+        let mut generator = datagen::core::Generator::new(settings, None);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| batch::encode_source(&generator.next_batch()))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("put_native");
+    for n in SIZES {
+        let encoded = batch::encode_sink(&sink_records(n));
+        let mut totals = counting::core::Totals::default();
+        let mut scratch = Vec::new();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                let records = batch::decode_sink(&encoded).expect("decode");
+                for r in &records {
+                    totals.add_values(&r.key, &r.value, &mut scratch);
+                }
+            })
+        });
+        std::hint::black_box(totals);
+    }
+    group.finish();
 
     for (group_name, encode) in [("put", false), ("put_encode", true)] {
         let mut group = c.benchmark_group(group_name);

@@ -70,8 +70,9 @@ enum Cmd {
         /// datagen `batch.size` of the first poll.
         #[arg(long, default_value_t = 1000)]
         batch: usize,
-        #[arg(long, default_value = "target/wasmconnect-bench")]
-        work_dir: PathBuf,
+        /// Default: target/wasmconnect-bench of this workspace.
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
     },
 }
 
@@ -107,8 +108,9 @@ struct WorkerArgs {
     #[arg(long)]
     plugin: Option<PathBuf>,
     /// Plugins (with their compile cache) and per-run files go here.
-    #[arg(long, default_value = "target/wasmconnect-bench")]
-    work_dir: PathBuf,
+    /// Default: target/wasmconnect-bench of this workspace.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
     /// key.converter and value.converter.
     #[arg(long, default_value = pipeline::BYTE_ARRAY_CONVERTER)]
     converter: String,
@@ -149,7 +151,7 @@ impl WorkerArgs {
             bootstrap: bootstrap.to_owned(),
             worker,
             plugin,
-            work_dir: self.work_dir,
+            work_dir: self.work_dir.unwrap_or_else(default_work_dir),
             converter: self.converter,
             flush_ms: self.flush_ms.unwrap_or(flush_ms),
             worker_props: self.worker_props,
@@ -157,6 +159,10 @@ impl WorkerArgs {
             timeout: Duration::from_secs(self.timeout_s),
         })
     }
+}
+
+fn default_work_dir() -> PathBuf {
+    workspace_root().join("target/wasmconnect-bench")
 }
 
 fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -233,7 +239,9 @@ async fn main() -> anyhow::Result<()> {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .chain([("batch.size".to_owned(), batch.to_string())])
                     .collect();
-            let cache = work_dir.join("start-cache");
+            let cache = work_dir
+                .unwrap_or_else(default_work_dir)
+                .join("start-cache");
             print(&task_start::task_start(&cache, &plugin, config, iterations, warmup).await?)
         }
     }

@@ -31,9 +31,15 @@ fn bench_smoke_runs_every_scenario() {
     for name in ["kc-default", "kc-tuned", "wc-default", "wc-tuned"] {
         let config = &scenarios["file"]["configs"][name];
         let runs = config["runs"].as_array().expect("runs");
-        assert!(!runs.is_empty(), "file pipeline {name} did not run: {config}\n{log}");
+        assert!(
+            !runs.is_empty(),
+            "file pipeline {name} did not run: {config}\n{log}"
+        );
         for r in runs {
-            assert_eq!(r["output_identical"], true, "{name}: sink file differs: {r}");
+            assert_eq!(
+                r["output_identical"], true,
+                "{name}: sink file differs: {r}"
+            );
             assert!(r["first_line_s"].as_f64().unwrap() > 0.0, "{name}: {r}");
             assert!(r["peak_rss_mib"].as_f64().unwrap() > 1.0, "{name}: {r}");
         }

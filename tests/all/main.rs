@@ -3,8 +3,10 @@
 mod bad_input;
 mod bench_smoke;
 mod broker;
+mod c;
 mod conformance;
 mod errors;
+mod js;
 mod kafka;
 mod pipeline;
 mod python;

@@ -274,12 +274,34 @@ fn file_sink(w: &TestWorker, name: &str, topic: &str, file: &std::path::Path) {
     );
 }
 
-/// The order id of a FileStreamSink line (`Struct{id=12,customer=…}`).
-fn order_id(line: &str) -> i64 {
-    line.strip_prefix("Struct{id=")
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("not an order line: {line}"))
+/// The scaffold's Python sink template, as `template-sink`: one JSON line per record.
+fn py_sink(w: &TestWorker, name: &str, topic: &str, file: &std::path::Path) {
+    w.create(
+        name,
+        &[
+            ("connector.class", "TemplateSink"),
+            ("file", &file.display().to_string()),
+            // Only FileStream connectors get the directory of `file` without asking.
+            ("wasm.allowed.dirs", &w.dir.display().to_string()),
+            ("topics", topic),
+            ("key.converter", JSON),
+            ("value.converter", JSON),
+            ("value.converter.schemas.enable", "true"),
+        ],
+    );
+}
+
+/// The order ids in the Python sink's JSON lines, in file order.
+fn jsonl_ids(file: &std::path::Path) -> Vec<i64> {
+    read_lines(file)
+        .iter()
+        .map(|l| {
+            let v: Json = serde_json::from_str(l).expect("a JSON line");
+            v["value"]["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("no id: {l}"))
+        })
+        .collect()
 }
 
 #[test]
@@ -300,21 +322,15 @@ fn python_orders_flow_to_the_file_sink_and_resume_after_a_restart() {
     );
     file_sink(&w, &format!("{name}-sink"), &topic, &output);
     // The scaffold's Python sink template reads the same topic: the SDK's sink side.
-    w.create(
-        &format!("{name}-pysink"),
-        &[
-            ("connector.class", "TemplateSink"),
-            ("file", &jsonl.display().to_string()),
-            ("topics", &topic),
-            ("key.converter", JSON),
-            ("value.converter", JSON),
-            ("value.converter.schemas.enable", "true"),
-        ],
-    );
+    py_sink(&w, &format!("{name}-pysink"), &topic, &jsonl);
     wait_for(
         Duration::from_secs(120),
         "300 orders in both sink files",
-        || (read_lines(&output).len() >= 300 && read_lines(&jsonl).len() >= 300).then_some(()),
+        || {
+            let file_sink = std::fs::read_to_string(&output).unwrap_or_default();
+            (file_sink.matches("Struct{id=").count() >= 300 && jsonl_ids(&jsonl).len() >= 300)
+                .then_some(())
+        },
     );
     let py: Vec<Json> = read_lines(&jsonl)
         .iter()
@@ -389,17 +405,35 @@ fn python_orders_flow_to_the_file_sink_and_resume_after_a_restart() {
         &[("orders.max", "700")],
     );
     file_sink(&w, &format!("{name}-sink"), &topic, &output);
+    py_sink(&w, &format!("{name}-pysink"), &topic, &jsonl);
     wait_for(
         Duration::from_secs(120),
-        "700 orders in the sink file",
-        || (read_lines(&output).len() >= 700).then_some(()),
+        "700 orders in the Python sink",
+        || (jsonl_ids(&jsonl).len() >= 700).then_some(()),
     );
     std::thread::sleep(Duration::from_secs(2));
-    let ids: Vec<i64> = read_lines(&output).iter().map(|l| order_id(l)).collect();
+    let all: Vec<i64> = (0..700).collect();
+    // In Kafka: each order exactly once, in order (a repeat would show before order 699).
+    let in_kafka: Vec<i64> = k
+        .console_consume(&topic, 700, Duration::from_secs(60))
+        .iter()
+        .map(|l| {
+            let v: Json = serde_json::from_str(l).expect("json");
+            v["payload"]["id"].as_i64().expect("id")
+        })
+        .collect();
+    assert_eq!(in_kafka, all, "lost or duplicated orders across a restart");
     assert_eq!(
-        ids,
-        (0..700).collect::<Vec<_>>(),
-        "lost or duplicated orders across a restart"
+        jsonl_ids(&jsonl),
+        all,
+        "the Python sink lost or repeated orders"
+    );
+    // FileStreamSink writes Connect's toString (Decimal bytes raw, so not one line each).
+    let text = std::fs::read_to_string(&output).unwrap_or_default();
+    assert_eq!(
+        text.matches("Struct{id=").count(),
+        700,
+        "FileStreamSink output"
     );
 }
 
@@ -454,45 +488,54 @@ fn python_bad_config_is_a_400_naming_the_field_and_a_raise_fails_the_task() {
 }
 
 #[test]
-fn python_datagen_emits_max_records_of_value_size() {
+fn python_datagen_emits_max_records_and_resumes_after_a_restart() {
     let k = kafka();
     let topic = unique("py-datagen");
-    let w = WorkerBuilder::new(&k.bootstrap())
+    let mut w = WorkerBuilder::new(&k.bootstrap())
         .plugins(&["python-datagen", "file-stream-sink"])
         .start();
     let output = w.dir.join("datagen.out.txt");
-    w.create(
-        "py-datagen",
-        &[
-            ("connector.class", "PythonDatagen"),
-            ("topic", &topic),
-            ("value.size", "8"),
-            ("batch.size", "100"),
-            ("max.records", "1000"),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.converters.ByteArrayConverter",
-            ),
-        ],
-    );
-    w.create(
-        "py-datagen-sink",
-        &[
-            ("connector.class", "FileStreamSink"),
-            ("file", &output.display().to_string()),
-            ("topics", &topic),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.converters.ByteArrayConverter",
-            ),
-        ],
-    );
+    let bytes = "org.apache.kafka.connect.converters.ByteArrayConverter";
+    let pipeline = |w: &TestWorker, max: &str| {
+        w.create(
+            "py-datagen",
+            &[
+                ("connector.class", "PythonDatagen"),
+                ("topic", &topic),
+                ("value.size", "8"),
+                ("batch.size", "100"),
+                ("max.records", max),
+                ("value.converter", bytes),
+            ],
+        );
+        w.create(
+            "py-datagen-sink",
+            &[
+                ("connector.class", "FileStreamSink"),
+                ("file", &output.display().to_string()),
+                ("topics", &topic),
+                ("value.converter", bytes),
+            ],
+        );
+    };
+    pipeline(&w, "1000");
     wait_for(Duration::from_secs(120), "1,000 datagen records", || {
         (read_lines(&output).len() >= 1000).then_some(())
     });
+    std::thread::sleep(Duration::from_millis(1500));
+    w.stop();
+    w.restart();
+    pipeline(&w, "1500");
+    wait_for(Duration::from_secs(120), "1,500 datagen records", || {
+        (read_lines(&output).len() >= 1500).then_some(())
+    });
     std::thread::sleep(Duration::from_secs(2));
     let lines = read_lines(&output);
-    assert_eq!(lines.len(), 1000, "max.records is a total");
+    assert_eq!(
+        lines.len(),
+        1500,
+        "max.records is a total, resumed from seq 1000"
+    );
     assert!(
         lines
             .iter()

@@ -71,7 +71,7 @@ fn record(schema: &SchemaRef, address: &SchemaRef, i: usize) -> Value {
     let mut s = Struct::new(schema.clone());
     s.put("id", Value::Int64(1_000_000_000_000 + n));
     s.put("ts", Value::Int64(1_700_000_000_000 + 1000 * n));
-    s.put("active", Value::Boolean(i % 2 == 0));
+    s.put("active", Value::Boolean(i.is_multiple_of(2)));
     s.put("ratio", Value::Float64(i as f64 + 0.25));
     s.put("count", Value::Int32(i as i32 * 7));
     s.put("name", Value::String(text("name", i, 32)));

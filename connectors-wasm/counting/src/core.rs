@@ -43,23 +43,29 @@ impl Totals {
     }
 }
 
-/// FNV-1a over `len(key) key len(value) value`, lengths as u32 little-endian, null as
-/// `u32::MAX` with no bytes.
+/// FNV-1a 64 over `len(key)`, `key`, `len(value)`, `value`, each length a u32 (null:
+/// `u32::MAX` and no bytes) and each byte string taken 8 bytes at a time as a little-endian
+/// u64, its last 0–7 bytes one at a time. Word-wise, it costs the sink an eighth of byte-wise
+/// FNV, so the benchmark measures the pipeline more than the checksum.
 pub fn record_hash(key: Option<&[u8]>, value: Option<&[u8]>) -> u64 {
     let mut h = FNV_OFFSET;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(FNV_PRIME);
-        }
+    let mut mix = |x: u64| {
+        h ^= x;
+        h = h.wrapping_mul(FNV_PRIME);
     };
     for part in [key, value] {
         match part {
             Some(b) => {
-                eat(&(b.len() as u32).to_le_bytes());
-                eat(b);
+                mix(u64::from(b.len() as u32));
+                let mut words = b.chunks_exact(8);
+                for w in &mut words {
+                    mix(u64::from_le_bytes(w.try_into().unwrap_or_default()));
+                }
+                for &byte in words.remainder() {
+                    mix(u64::from(byte));
+                }
             }
-            None => eat(&u32::MAX.to_le_bytes()),
+            None => mix(u64::from(u32::MAX)),
         }
     }
     h

@@ -54,13 +54,16 @@ pub fn value_bytes(seq: i64, size: usize, out: &mut Vec<u8>) {
     out.clear();
     out.reserve(size);
     let n = seq as u64;
-    for i in 0..size {
-        let b = if i < 16 {
-            HEX[((n >> (60 - 4 * i)) & 0xf) as usize]
-        } else {
-            b'a' + ((n as usize).wrapping_add(i) % 26) as u8
-        };
-        out.push(b);
+    for i in 0..size.min(16) {
+        out.push(HEX[((n >> (60 - 4 * i)) & 0xf) as usize]);
+    }
+    // Byte i is b'a' + (seq + i) % 26, copied from the alphabet a run at a time.
+    const ALPHABET: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
+    let mut letter = (n as usize).wrapping_add(16) % 26;
+    while out.len() < size {
+        let run = (26 - letter).min(size - out.len());
+        out.extend_from_slice(&ALPHABET[letter..letter + run]);
+        letter = 0;
     }
 }
 
@@ -78,7 +81,6 @@ pub struct Generator {
     partition: OffsetMap,
     value_schema: Option<SchemaRef>,
     key_schema: Option<SchemaRef>,
-    scratch: Vec<u8>,
 }
 
 impl Generator {
@@ -109,7 +111,6 @@ impl Generator {
             next,
             value_schema,
             key_schema,
-            scratch: Vec::new(),
         }
     }
 
@@ -146,20 +147,26 @@ impl Generator {
         } else {
             Value::Null
         };
-        value_bytes(seq, s.value_size, &mut self.scratch);
+        let mut bytes = Vec::new();
+        value_bytes(seq, s.value_size, &mut bytes);
         let value = match &self.value_schema {
             Some(schema) => {
-                let payload = String::from_utf8(self.scratch.clone()).unwrap_or_default();
+                let payload = String::from_utf8(bytes).unwrap_or_default();
                 Value::Struct(Struct {
                     schema: schema.clone(),
                     values: vec![Value::Int64(seq), Value::String(payload)],
                 })
             }
-            None => Value::Bytes(self.scratch.clone()),
+            None => Value::Bytes(bytes),
         };
         SourceRecord {
             source_partition: self.partition.clone(),
-            source_offset: OffsetMap::from([("seq".to_owned(), OffsetValue::Int64(seq))]),
+            source_offset: {
+                // insert, not `from([..])`, which sorts and dedups even a single entry.
+                let mut offset = OffsetMap::new();
+                offset.insert("seq".to_owned(), OffsetValue::Int64(seq));
+                offset
+            },
             topic: s.topic.clone(),
             kafka_partition: None,
             key_schema: if s.key { self.key_schema.clone() } else { None },
@@ -188,6 +195,13 @@ mod tests {
         assert_eq!(a, b);
         value_bytes(2, 10, &mut b);
         assert_eq!(b, b"0000000000");
+        for seq in [0, 1, 25, 1_000_003, i64::MAX] {
+            value_bytes(seq, 100, &mut b);
+            for (i, &byte) in b.iter().enumerate().skip(16) {
+                let want = b'a' + ((seq as u64 as usize).wrapping_add(i) % 26) as u8;
+                assert_eq!(byte, want, "seq {seq} byte {i}");
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ import {
   TypedValue,
   type Value,
   exportSink,
+  isBytes,
   log,
 } from '../../../guest-sdk/js/src/sink.js';
 
@@ -115,7 +116,7 @@ export function toJson(value: Value, schema: Schema | null | undefined, keep?: S
       return JSON.stringify(value);
     default:
   }
-  if (value instanceof Uint8Array) return JSON.stringify(base64(value));
+  if (isBytes(value)) return JSON.stringify(base64(value));
   if (Array.isArray(value)) return `[${value.map((v) => toJson(v, schema?.valueSchema)).join(',')}]`;
   if (value instanceof Struct) {
     const parts: string[] = [];
@@ -169,6 +170,12 @@ class JsonlSinkTask extends SinkTask {
 
   flush(_current: PartitionOffset[]): void {
     this.#file.flush();
+  }
+
+  stop(): void {
+    // Lines not flushed at a pre-commit belong to uncommitted offsets: they are delivered
+    // again after a restart, so dropping them here avoids duplicates.
+    this.#file?.close();
   }
 }
 

@@ -22,6 +22,11 @@ import {
   schemaTypeCode,
 } from './data.js';
 
+/** Whether `v` is a `Uint8Array`, from this realm or another. */
+export function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array || (ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]');
+}
+
 const MAGIC = [0x57, 0x43, 0x42, 0x31]; // "WCB1"
 /** The deepest nesting a reader accepts, as the Rust codec. */
 export const MAX_DEPTH = 64;
@@ -96,7 +101,13 @@ class Writer {
   }
   i64(v: bigint | number): void {
     this.reserve(8);
-    this.view.setBigInt64(this.pos, typeof v === 'bigint' ? v : BigInt(v), true);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      // Two 32-bit halves: no BigInt allocated per value.
+      this.view.setUint32(this.pos, v >>> 0, true);
+      this.view.setInt32(this.pos + 4, Math.floor(v / 4294967296), true);
+    } else {
+      this.view.setBigInt64(this.pos, typeof v === 'bigint' ? v : BigInt(v), true);
+    }
     this.pos += 8;
   }
   f64(v: number): void {
@@ -111,11 +122,23 @@ class Writer {
     this.pos += b.length;
   }
   str(s: string): void {
-    // Worst case 3 bytes per UTF-16 unit; write the length once the size is known.
-    this.reserve(4 + s.length * 3);
-    const { written } = utf8.encodeInto(s, this.buf.subarray(this.pos + 4));
-    this.view.setUint32(this.pos, written, true);
-    this.pos += 4 + written;
+    const n = s.length;
+    this.reserve(4 + n * 3);
+    // ASCII, the common case (topics, offset keys), is copied without allocating a view.
+    const buf = this.buf;
+    let at = this.pos + 4;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at++] = c;
+    }
+    if (i < n) {
+      // Worst case 3 bytes per UTF-16 unit, reserved above.
+      at += utf8.encodeInto(s.slice(i), buf.subarray(at)).written;
+    }
+    this.view.setUint32(this.pos, at - this.pos - 4, true);
+    this.pos = at;
   }
 }
 
@@ -252,12 +275,18 @@ function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Reused key list for offset maps (not re-entrant: offset maps hold only primitives). */
+const offsetKeys: string[] = [];
+
 function putOffsetMap(w: Writer, map: OffsetMap | undefined): void {
   if (!map) {
     w.u32(0);
     return;
   }
-  const keys = sortedKeys(map);
+  const keys = offsetKeys;
+  keys.length = 0;
+  for (const k in map) if (Object.prototype.hasOwnProperty.call(map, k)) keys.push(k);
+  if (keys.length > 1) keys.sort(compareUtf8);
   w.u32(keys.length);
   for (const k of keys) {
     w.str(k);
@@ -284,7 +313,7 @@ function putOffsetValue(w: Writer, key: string, v: OffsetValue | undefined): voi
   } else if (typeof v === 'string') {
     w.u8(8);
     w.str(v);
-  } else if (v instanceof Uint8Array) {
+  } else if (isBytes(v)) {
     w.u8(9);
     w.bytes(v);
   } else {
@@ -351,7 +380,7 @@ function inferType(v: Value): SchemaType {
       return Number.isInteger(v) ? 'int64' : 'float64';
     default:
   }
-  if (v instanceof Uint8Array) return 'bytes';
+  if (isBytes(v)) return 'bytes';
   if (Array.isArray(v)) return 'array';
   if (v instanceof Struct) return 'struct';
   if (v instanceof Map) return 'map';
@@ -409,7 +438,7 @@ function putTyped(w: Writer, type: SchemaType, v: Value, schema: Schema | undefi
       w.str(String(v));
       return;
     case 'bytes':
-      if (!(v instanceof Uint8Array)) throw new TypeError(`bytes value must be a Uint8Array, not ${typeof v}`);
+      if (!isBytes(v)) throw new TypeError(`bytes value must be a Uint8Array, not ${typeof v}`);
       w.bytes(v);
       return;
     case 'array': {
@@ -455,7 +484,9 @@ class Reader {
   pos = 0;
 
   constructor(buf: Uint8Array) {
-    this.buf = buf;
+    // A view of our own: the host's list<u8> may come from another realm, and `slice` of it
+    // would too, making `instanceof Uint8Array` false for every bytes value.
+    this.buf = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   need(n: number): void {

@@ -10,12 +10,22 @@ import { FatalError } from './errors.js';
 
 const utf8 = new TextEncoder();
 
+/** The preopened directories, asked once: each call of `getDirectories` makes new handles. */
+let preopens: [Descriptor, string][] | undefined;
+
+/** Drops a WASI resource handle now instead of at garbage collection. */
+function drop(handle: unknown): void {
+  const sym = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+  const h = handle as Record<symbol, (() => void) | undefined>;
+  h[sym]?.();
+}
+
 /** The preopened directory holding `path`, and `path` relative to it. */
 function locate(path: string): [Descriptor, string] {
   if (!path.startsWith('/')) throw new FatalError(`${path}: use an absolute path`);
   let best: [Descriptor, string] | undefined;
   let bestLen = -1;
-  for (const [dir, at] of getDirectories()) {
+  for (const [dir, at] of (preopens ??= getDirectories())) {
     const prefix = at.endsWith('/') ? at : `${at}/`;
     if ((path.startsWith(prefix) || at === '/') && at.length > bestLen) {
       best = [dir, path.slice(at === '/' ? 1 : prefix.length)];
@@ -70,6 +80,13 @@ export class AppendFile {
     return this.#pendingBytes;
   }
 
+  /** Drops what is buffered and closes the file (call `flush` first to keep it). */
+  close(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    drop(this.#fd);
+  }
+
   /** Writes what is buffered at the end of the file and syncs it to disk. */
   flush(): void {
     if (this.#pendingBytes === 0) return;
@@ -100,6 +117,18 @@ export function readFile(path: string): Uint8Array {
   const [dir, rel] = locate(path);
   try {
     const fd = dir.openAt({ symlinkFollow: true }, rel, {}, { read: true });
+    try {
+      return readAll(fd);
+    } finally {
+      drop(fd);
+    }
+  } catch (e) {
+    throw fsError(path, e);
+  }
+}
+
+function readAll(fd: Descriptor): Uint8Array {
+  {
     const size = fd.stat().size;
     const parts: Uint8Array[] = [];
     let offset = 0n;
@@ -116,7 +145,5 @@ export function readFile(path: string): Uint8Array {
       at += p.length;
     }
     return out;
-  } catch (e) {
-    throw fsError(path, e);
   }
 }

@@ -2,7 +2,8 @@
 
 Appends each record as one JSON line (topic, partition, offset, key, value) to ``file``; structs
 become objects, Decimals strings, timestamps ISO 8601. Lines are flushed before offsets are
-committed, so a committed offset never runs ahead of the file.
+committed, so a committed offset never runs ahead of the file. The worker must grant the
+file's directory: ``wasm.allowed.dirs=<that directory>`` in the connector config.
 """
 
 import base64

@@ -55,6 +55,12 @@ class {{Name}}Task extends SinkTask {
   flush(_current: PartitionOffset[]): void {
     this.#file.flush();
   }
+
+  stop(): void {
+    // Lines not flushed at a pre-commit belong to uncommitted offsets: they are delivered
+    // again after a restart, so dropping them here avoids duplicates.
+    this.#file?.close();
+  }
 }
 
 export const { connector, sinkTask } = exportSink({{Name}}Connector, {{Name}}Task);

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 mod generated {
     wasmtime::component::bindgen!({
@@ -106,7 +106,16 @@ fn main() -> wasmtime::Result<()> {
     let mut store = Store::new(
         &engine,
         State {
-            wasi: WasiCtx::builder().inherit_stderr().build(),
+            wasi: {
+                let mut wasi = WasiCtx::builder();
+                wasi.inherit_stderr();
+                // MEMPROBE_DIR=/some/dir: preopened read-write at the same path, as the worker
+                // grants the directory of `file`.
+                if let Ok(dir) = std::env::var("MEMPROBE_DIR") {
+                    wasi.preopened_dir(&dir, &dir, FsPerms::ReadWrite)?;
+                }
+                wasi.build()
+            },
             table: ResourceTable::new(),
             memory: 0,
             grows: 0,
