@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod raw;
 pub mod stats;
 pub mod task_start;
+pub mod twin;
 
 use std::path::{Path, PathBuf};
 

@@ -21,6 +21,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// A standalone worker (`wasmconnect standalone`) with the native twins of datagen and
+    /// counting in place of their components (scenario 4).
+    Standalone {
+        /// The worker configuration.
+        worker: PathBuf,
+        /// Connector configurations to start.
+        connectors: Vec<PathBuf>,
+    },
     /// Raw rskafka producer writing datagen's bytes, batched like the source loop.
     ProduceRaw {
         #[command(flatten)]
@@ -173,6 +181,21 @@ fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Cmd::Standalone { worker, connectors } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info,rskafka=warn".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            return wasmconnect::standalone::run(
+                worker,
+                connectors,
+                wasmconnect_bench::twin::plugins(),
+            )
+            .await;
+        }
         Cmd::ProduceRaw { load } => {
             let cfg = raw::ProduceRaw {
                 bootstrap: load.bootstrap,
