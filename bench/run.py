@@ -83,6 +83,14 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def rel(path: Path) -> str:
+    """`path` relative to the repository when inside it (no machine paths in results)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def env_float(name: str, default: float) -> float:
     v = os.environ.get(name, "").strip()
     return float(v) if v else default
@@ -173,7 +181,7 @@ class Worker:
             lines = (self.dir / "stdout.log").read_text(errors="replace").splitlines()
             why = [l for l in lines if "ERROR" in l or "Exception" in l or "error:" in l]
             raise NotRun(f"{self.kind} exited with {self.proc.returncode} "
-                         f"(log: {self.dir / 'stdout.log'}): "
+                         f"(log: {rel(self.dir / 'stdout.log')}): "
                          + " | ".join((why or lines)[:2] + (why or lines)[-1:])[-600:])
 
     def cpu_s(self) -> float:
