@@ -10,6 +10,7 @@ const SKIP_DIRS: &[&str] = &[
     "__pycache__",
     "build",
     "target",
+    "dist",
     ".venv",
     "venv",
     ".pytest_cache",

@@ -36,6 +36,9 @@ pub struct Options {
     pub call_timeout: Duration,
     /// Records per `put` for sinks.
     pub sink_batch: usize,
+    /// Keep precompiled components here between runs (default: a fresh temporary
+    /// directory, so `precompile_ms` is a cold compile).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -47,6 +50,7 @@ impl Default for Options {
             recycle_memory_percent: 75,
             call_timeout: Duration::from_secs(30),
             sink_batch: 100,
+            cache_dir: None,
         }
     }
 }
@@ -292,7 +296,10 @@ pub async fn run(path: &Path, opts: Options) -> Report {
         }
     };
     let sandbox = match Sandbox::new(&SandboxConfig {
-        cache_dir: cache.path().to_path_buf(),
+        cache_dir: opts
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| cache.path().to_path_buf()),
         max_instances: 64,
         max_memory_bytes: opts.memory_max_bytes,
     }) {

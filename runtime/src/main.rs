@@ -65,6 +65,9 @@ enum Command {
         /// Deadline of one call, as wasm.call.timeout.ms.
         #[arg(long, default_value_t = 30_000)]
         call_timeout_ms: u64,
+        /// Keep precompiled components in this directory between runs.
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
             memory_max_bytes,
             recycle_memory_percent,
             call_timeout_ms,
+            cache_dir,
             json,
         } => {
             let opts = match conformance_options(config, config_file) {
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
                     memory_max_bytes,
                     recycle_memory_percent,
                     call_timeout: Duration::from_millis(call_timeout_ms),
+                    cache_dir,
                     ..Default::default()
                 },
                 Err(e) => {

@@ -32,6 +32,14 @@ fn shipped(dir: &std::path::Path) -> Vec<(&'static str, Vec<(&'static str, Strin
         (0..500).map(|i| format!("line {i}\n")).collect::<String>(),
     )
     .expect("input");
+    let csv = dir.join("in.csv");
+    std::fs::write(
+        &csv,
+        std::iter::once("id,name\n".to_string())
+            .chain((0..300).map(|i| format!("{i},name-{i}\n")))
+            .collect::<String>(),
+    )
+    .expect("csv");
     vec![
         (
             "file-stream-source",
@@ -62,7 +70,14 @@ fn every_shipped_connector_passes_the_kit() {
     let mut failures = Vec::new();
     for (name, config) in shipped(dir.path()) {
         let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (ok, report) = conformance(name, &config, &["--calls", "300"]);
+        // Precompiled components are kept between runs: the Python and JavaScript ones take
+        // seconds to compile.
+        let cache = wasmconnect_tests::repo_root().join("target/conformance-cache");
+        let (ok, report) = conformance(
+            name,
+            &config,
+            &["--calls", "300", "--cache-dir", cache.to_str().expect("utf8")],
+        );
         assert!(report.contains("PASS  deadline"), "{name}:\n{report}");
         if !ok || !report.contains("result: PASS") {
             failures.push(format!("{name}:\n{report}"));

@@ -1,5 +1,6 @@
 //! `wasmconnect new`: a project made for each language and kind builds with its own
-//! Makefile and passes the conformance kit through its own `make test`.
+//! Makefile and passes the conformance kit through its own `make test` (C's projects are
+//! tested in the `c` module, with an upload to a worker).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,7 +11,11 @@ use wasmconnect_tests::{repo_root, worker_bin};
 fn path_with_tools() -> String {
     let root = repo_root();
     let mut dirs: Vec<PathBuf> = vec![worker_bin().parent().expect("bin dir").to_path_buf()];
-    for d in [".tools/python/bin", ".tools/c/bin", ".tools/js/bin"] {
+    for d in [
+        ".tools/python/bin",
+        ".tools/c/bin",
+        ".tools/js/node_modules/.bin",
+    ] {
         dirs.push(root.join(d));
     }
     let mut path = std::env::join_paths(dirs)
@@ -95,4 +100,14 @@ fn scaffold_builds_and_conforms(lang: &str) {
 #[test]
 fn rust_project_builds_and_passes_conformance() {
     scaffold_builds_and_conforms("rust");
+}
+
+#[test]
+fn python_project_builds_and_passes_conformance() {
+    scaffold_builds_and_conforms("python");
+}
+
+#[test]
+fn js_project_builds_and_passes_conformance() {
+    scaffold_builds_and_conforms("js");
 }
