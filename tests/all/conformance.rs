@@ -76,7 +76,12 @@ fn every_shipped_connector_passes_the_kit() {
         let (ok, report) = conformance(
             name,
             &config,
-            &["--calls", "300", "--cache-dir", cache.to_str().expect("utf8")],
+            &[
+                "--calls",
+                "300",
+                "--cache-dir",
+                cache.to_str().expect("utf8"),
+            ],
         );
         assert!(report.contains("PASS  deadline"), "{name}:\n{report}");
         if !ok || !report.contains("result: PASS") {
