@@ -12,7 +12,7 @@ Scenarios (numbers as in issue 11; see bench/DRIVER.md):
   1 file     FileStream pipeline file -> topic -> file: Kafka Connect standalone (defaults and
              tuned) and `wasmconnect standalone` with the same configs, one after the other
   2,3,5,6    from `target/release/wasmconnect-bench` (bench/RUST.md), ratios computed here
-  4          native twins (not run until the runtime can load them)
+  4          the same pipelines with the native twins (`wasmconnect-bench standalone`)
   7 density  N idle FileStreamSource connectors in one worker, both workers
   8 json     JsonConverter with schemas on ~1 KB structs: ours (bench/src/bin/json_bench.rs)
              against Kafka's (bench/java/JsonBench.java), records/s per core
@@ -597,6 +597,29 @@ def scenario_rust(ctx: dict) -> dict:
         res["sink"]["same_records"] = same_checksums(raw, ours)
     except NotRun as e:
         res["sink"] = {"error": str(e)}
+    # 4: the same pipelines with the native twins of datagen and counting: the
+    # `wasmconnect-bench standalone` worker runs them in place of the components.
+    native = ["--worker", str(RUST_BENCH_BIN)]
+    try:
+        for key in ("source", "sink"):
+            if "error" in res[key]:
+                raise NotRun(f"needs the wasm {key} pipeline: {res[key]['error']}")
+        src = repeat(ctx, lambda r: ["source-pipeline", "--bootstrap", b, "--topic",
+                                     topic("nsrc", r), "--records", str(n), "--value-size",
+                                     vsize, "--batch", batch, *native], "native: source-pipeline")
+        snk = repeat(ctx, lambda r: ["sink-pipeline", "--bootstrap", b, "--topic",
+                                     topic("nsrc", r), "--records", str(n), *native],
+                     "native: sink-pipeline")
+        res["native"] = {"source": src, "sink": snk}
+        for key, runs in (("source", src), ("sink", snk)):
+            rates = summary([rate(r) for r in runs])
+            res["native"][f"{key}_records_per_s"] = rates
+            # wasm time ÷ native time for the same records = native rate ÷ wasm rate
+            res["native"][f"{key}_ratio"] = (rates["median"]
+                                             / res[key]["pipeline_records_per_s"]["median"])
+        res["native"]["same_records"] = same_checksums(res["source"]["pipeline"], src)
+    except NotRun as e:
+        res["native"] = {"error": str(e)}
     # 6: task start.
     try:
         starts = "20" if ctx["smoke"] else "200"
@@ -621,8 +644,9 @@ def read_criterion(ctx: dict) -> dict:
     found = {}
     # Criterion ids of bench/benches/boundary.rs (bench/RUST.md): poll/N and put/N are the
     # boundary alone (an encoded batch in or out), poll_decode/N and put_encode/N add the
-    # host-side decode or encode of the batch.
-    for group in ("poll", "poll_decode", "put", "put_encode"):
+    # host-side decode or encode of the batch, poll_native/N and put_native/N are the same
+    # guest work compiled natively.
+    for group in ("poll", "poll_decode", "poll_native", "put", "put_encode", "put_native"):
         for size in (1, 100, 1000):
             est = crit / group / str(size) / "new/estimates.json"
             if est.is_file():
@@ -711,8 +735,16 @@ def targets(results: dict) -> list[dict]:
                 + ("" if e.get("same_records") else "; checksums differ"))
         else:
             not_run(n, name, "≥ 0.90", e.get("error"))
-    not_run(4, "native twins: wasm time ÷ native time", "≤ 1.10",
-            "the runtime cannot load native twins yet")
+    nat = r.get("native", {"error": "not collected"})
+    for key in ("source", "sink"):
+        name = f"native twins: {key} pipeline wasm time ÷ native time"
+        if f"{key}_ratio" in nat:
+            v = nat[f"{key}_ratio"]
+            add(4, name, v, "≤ 1.10", v <= 1.10,
+                f"native {fmt(nat[f'{key}_records_per_s']['median'])} records/s"
+                + ("" if nat.get("same_records") else "; checksums differ"))
+        else:
+            not_run(4, name, "≤ 1.10", nat.get("error"))
     bnd = r.get("boundary", {"error": "not collected"})
     for op in ("poll", "put"):
         e = bnd.get(f"{op}/1000")
@@ -816,6 +848,13 @@ def table(results: dict) -> str:
             out.append(f"| {k} | {fmt(e['pipeline_records_per_s']['median'])} | "
                        f"{fmt(mb(e['pipeline']))} | {fmt(e['raw_records_per_s']['median'])} | "
                        f"{fmt(mb(e['raw']))} | {'yes' if e.get('same_records') else 'NO'} |")
+        nat = r.get("native", {})
+        for k in ("source", "sink"):
+            if f"{k}_ratio" in nat:
+                out.append(f"| {k}, native twin (no wasm) | "
+                           f"{fmt(nat[f'{k}_records_per_s']['median'])} | "
+                           f"{fmt(statistics.median(x.get('mb_per_s', 0) for x in nat[k]))} "
+                           f"| | | {'yes' if nat.get('same_records') else 'NO'} |")
         out.append("")
     j = results["scenarios"].get("json", {})
     impls = [(k, j[k]) for k in ("kafka", "wasmconnect") if "serialize" in j.get(k, {})]
