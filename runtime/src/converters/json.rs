@@ -90,6 +90,11 @@ impl Converter for JsonConverter {
         let Some(bytes) = bytes else {
             return Ok(SchemaAndValue::NULL);
         };
+        if self.schemas_enable
+            && let Some((schema, value)) = self.decoder.envelope_fast(bytes)
+        {
+            return Ok(SchemaAndValue { schema, value });
+        }
         let json = Json::parse(bytes)?;
         if !self.schemas_enable {
             return Ok(SchemaAndValue {
@@ -107,6 +112,7 @@ impl Converter for JsonConverter {
         };
         let schema = self.decoder.schema(schema)?;
         let value = self.decoder.value(schema.as_ref(), Some(payload))?;
+        self.decoder.remember(bytes, &schema);
         Ok(SchemaAndValue { schema, value })
     }
 

@@ -388,7 +388,14 @@ pub(super) struct Decoder {
     cache_size: usize,
     /// JSON schema → Connect schema, keyed by the JSON's hash. Cleared when full.
     cache: Mutex<HashMap<u64, (Json<'static>, SchemaRef)>>,
+    /// The text of the last envelope's schema and its Connect schema: a producer repeats
+    /// the same schema text in every record, so an envelope starting with
+    /// `{"schema":<that text>,"payload":` needs only its payload parsed.
+    last: Mutex<Option<(Box<str>, Option<SchemaRef>)>>,
 }
+
+const HEAD: &str = "{\"schema\":";
+const MID: &str = ",\"payload\":";
 
 fn data(msg: impl Into<String>) -> ConverterError {
     ConverterError::Data(msg.into())
@@ -400,7 +407,48 @@ impl Decoder {
             replace_null_with_default,
             cache_size,
             cache: Mutex::default(),
+            last: Mutex::default(),
         }
+    }
+
+    /// The envelope in `bytes` if its schema is, as text, the last one seen: `None` sends
+    /// the caller down the full parse (which also gives the canonical error messages).
+    pub(super) fn envelope_fast(&self, bytes: &[u8]) -> Option<(Option<SchemaRef>, Value)> {
+        let schema = {
+            let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            let (text, schema) = last.as_ref()?;
+            let rest = bytes
+                .strip_prefix(HEAD.as_bytes())?
+                .strip_prefix(text.as_bytes())?
+                .strip_prefix(MID.as_bytes())?;
+            (schema.clone(), rest)
+        };
+        let (schema, rest) = schema;
+        let text = std::str::from_utf8(rest).ok()?;
+        let mut p = Parser { text, pos: 0 };
+        p.skip_ws();
+        let payload = p.value(1).ok()?;
+        p.skip_ws();
+        p.expect(b'}', "").ok()?;
+        let value = self.value(schema.as_ref(), Some(&payload)).ok()?;
+        Some((schema, value))
+    }
+
+    /// Remembers the schema text of `bytes`, a valid envelope whose schema is `schema`, for
+    /// [`Self::envelope_fast`]. Only the compact form `{"schema":…,"payload":…}` qualifies.
+    pub(super) fn remember(&self, bytes: &[u8], schema: &Option<SchemaRef>) {
+        let Some(rest) = bytes.strip_prefix(HEAD.as_bytes()) else {
+            return;
+        };
+        let Ok(text) = std::str::from_utf8(rest) else {
+            return;
+        };
+        let mut p = Parser { text, pos: 0 };
+        if p.value(1).is_err() || !text[p.pos..].starts_with(MID) {
+            return;
+        }
+        let raw: Box<str> = text[..p.pos].into();
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((raw, schema.clone()));
     }
 
     /// The Connect schema of an envelope's `"schema"`; `None` for JSON `null`.

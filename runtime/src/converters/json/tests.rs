@@ -609,3 +609,28 @@ proptest! {
         prop_assert_eq!(back.value, value);
     }
 }
+
+#[test]
+fn repeated_schema_text_takes_the_fast_path_with_the_same_results() {
+    let c = json(true);
+    let schema = r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"}],"optional":false,"name":"row"}"#;
+    let envelope = |payload: &str| format!(r#"{{"schema":{schema},"payload":{payload}}}"#);
+    let first = read(&c, &envelope(r#"{"id":1,"name":"a"}"#));
+    // The second record with the same schema text is read from its payload alone.
+    let second = read(&c, &envelope(r#"{"id":2,"name":null}"#));
+    let fresh = read(&json(true), &envelope(r#"{"id":2,"name":null}"#));
+    assert_eq!(second.schema, first.schema);
+    assert_eq!(second.value, fresh.value);
+    assert_eq!(second.schema, fresh.schema);
+    // Errors and envelopes the fast path does not take give what the full parse gives.
+    for text in [
+        envelope(r#"{"id":"x"}"#),
+        envelope(r#"{"id":1"#),
+        format!(r#"{{"schema":{schema},"payload":{{"id":3}},"extra":1}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"id":3}}}} trailing"#),
+    ] {
+        let a = c.to_connect("t", Some(text.as_bytes()));
+        let b = json(true).to_connect("t", Some(text.as_bytes()));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}");
+    }
+}
