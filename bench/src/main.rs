@@ -9,6 +9,10 @@ use clap::{Args, Parser, Subcommand};
 use wasmconnect_bench::pipeline::{self, SinkPipeline, SourcePipeline, WorkerSetup};
 use wasmconnect_bench::{component, raw, task_start, workspace_root};
 
+// The same allocator as the worker, so raw baselines and native twins are measured like it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "wasmconnect-bench",
