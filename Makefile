@@ -57,6 +57,7 @@ test: wasm build
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) clippy --release --all-targets -p wasmconnect-bench -- -D warnings
 	$(CARGO) clippy $(WASM) -p wasmconnect-guest -- -D warnings
 
 fmt:
