@@ -45,8 +45,10 @@ plugins: wasm
 	cp target/wasm32-wasip2/release/file_stream_source.wasm $(PLUGINS)/file-stream-source.wasm
 	cp target/wasm32-wasip2/release/file_stream_sink.wasm $(PLUGINS)/file-stream-sink.wasm
 
+# The bench crate is built with the worker: the two share one feature resolution with
+# `cargo test --workspace`, so wasmtime is compiled once, not twice.
 build: setup
-	$(CARGO) build --release -p wasmconnect-runtime
+	$(CARGO) build --release -p wasmconnect-runtime -p wasmconnect-bench --bins
 
 run: plugins build kafka-up
 	@tools/run-demo.sh $(KAFKA_DIR)
