@@ -35,7 +35,12 @@ pub async fn run(
     let producer = crate::kafka::Producer::connect(&bootstrap, timeout)
         .await
         .context("cannot start the worker")?;
-    let consumer = crate::kafka::Consumer::sharing(&producer);
+    // Sink fetches get their own connections: Kafka answers the requests of one connection
+    // in order, so a long-polling fetch on the producer's connection held back the produce
+    // requests queued behind it (a file → topic → file pipeline ran at a fifth of its speed).
+    let consumer = crate::kafka::Consumer::connect(&bootstrap, timeout)
+        .await
+        .context("cannot start the worker")?;
     let groups =
         crate::kafka::GroupOffsets::new(&bootstrap, timeout).context("cannot start the worker")?;
     let kafka_cluster_id = match groups.cluster_id().await {

@@ -45,8 +45,9 @@ impl Consumer {
         self.cluster.list_topics().await
     }
 
-    /// A consumer sharing `producer`'s connections and metadata, rather than bootstrapping
-    /// a second client.
+    /// A consumer sharing `producer`'s connections and metadata. Not for a worker whose
+    /// sink fetches long-poll: the broker answers one connection's requests in order, so
+    /// produce requests would wait behind a fetch.
     pub fn sharing(producer: &super::Producer) -> Self {
         Self {
             cluster: producer.cluster(),

@@ -11,10 +11,12 @@ use super::{Backoff, State, Status, TaskContext};
 use crate::kafka::OutRecord;
 use crate::sandbox::{OffsetReader, RecordAck, SandboxError, SourceTaskInstance};
 
-/// How long to wait before polling again after an empty batch: doubling from the first to
-/// the last while batches stay empty (Kafka's FileStreamSourceTask waits 1 s), so a thousand
-/// idle tasks cost next to no CPU; the first record resets it.
+/// How long to wait before polling again after an empty batch: the first, then, once
+/// `IDLE_POLLS` batches in a row were empty, doubling up to the last (Kafka's
+/// FileStreamSourceTask waits 1 s), so a thousand idle tasks cost next to no CPU while a busy
+/// task that sees an occasional empty batch is not slowed. The first record resets it.
 const IDLE_WAIT: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(1));
+const IDLE_POLLS: u32 = 20;
 
 /// Offsets of the standalone store, for `offset-reader`.
 #[derive(Debug)]
@@ -104,6 +106,7 @@ async fn source_loop(
     // next poll and its conversion overlap that batch's round trip.
     let mut in_flight: Option<InFlight> = None;
     let mut idle_wait = IDLE_WAIT.0;
+    let mut empty_polls = 0u32;
     loop {
         if ctx.stopping() {
             break;
@@ -145,10 +148,14 @@ async fn source_loop(
                 wants_acks = w;
             }
             ctx.sleep(idle_wait).await;
-            idle_wait = (idle_wait * 2).min(IDLE_WAIT.1);
+            empty_polls = empty_polls.saturating_add(1);
+            if empty_polls >= IDLE_POLLS {
+                idle_wait = (idle_wait * 2).min(IDLE_WAIT.1);
+            }
             continue;
         }
         idle_wait = IDLE_WAIT.0;
+        empty_polls = 0;
         ctx.metrics
             .records
             .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
