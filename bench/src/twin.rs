@@ -47,18 +47,14 @@ struct Host {
 
 impl sdk::native::Host for Host {
     fn log(&self, level: sdk::log::Level, message: &str) {
-        let connector = &self.connector;
-        match level {
-            sdk::log::Level::Trace | sdk::log::Level::Debug => {
-                tracing::debug!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            sdk::log::Level::Info => {
-                tracing::info!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            sdk::log::Level::Warn | sdk::log::Level::Error => {
-                tracing::warn!(target: "wasmconnect::guest", connector, "{message}")
-            }
-        }
+        let level = match level {
+            sdk::log::Level::Trace => tracing::Level::TRACE,
+            sdk::log::Level::Debug => tracing::Level::DEBUG,
+            sdk::log::Level::Info => tracing::Level::INFO,
+            sdk::log::Level::Warn => tracing::Level::WARN,
+            sdk::log::Level::Error => tracing::Level::ERROR,
+        };
+        wasmconnect::sandbox::guest_log(&self.connector, level, message);
     }
 
     fn offsets(&self, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {

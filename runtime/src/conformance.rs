@@ -339,12 +339,7 @@ pub async fn run(path: &Path, opts: Options) -> Report {
         memory_max_bytes: opts.memory_max_bytes,
         call_timeout: opts.call_timeout,
         dirs: grants(&config),
-        recycle: Recycle {
-            memory_bytes: (1..100)
-                .contains(&opts.recycle_memory_percent)
-                .then(|| opts.memory_max_bytes / 100 * u64::from(opts.recycle_memory_percent)),
-            calls: None,
-        },
+        recycle: Recycle::new(opts.memory_max_bytes, opts.recycle_memory_percent, 0),
     };
     let mut kit = Kit {
         sandbox,

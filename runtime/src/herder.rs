@@ -596,12 +596,7 @@ impl Herder {
             memory_max_bytes,
             call_timeout,
             dirs,
-            recycle: crate::sandbox::Recycle {
-                memory_bytes: (1..100)
-                    .contains(&percent)
-                    .then(|| memory_max_bytes / 100 * u64::from(percent)),
-                calls: (calls > 0).then_some(calls),
-            },
+            recycle: crate::sandbox::Recycle::new(memory_max_bytes, percent, calls),
         }
     }
 

@@ -170,6 +170,17 @@ pub struct Recycle {
 }
 
 impl Recycle {
+    /// From the settings: recycle past `percent` of `memory_max_bytes` (0 or 100 and above:
+    /// never) and after `calls` calls (0: never).
+    pub fn new(memory_max_bytes: u64, percent: u32, calls: u64) -> Self {
+        Self {
+            memory_bytes: (1..100)
+                .contains(&percent)
+                .then(|| memory_max_bytes / 100 * u64::from(percent)),
+            calls: (calls > 0).then_some(calls),
+        }
+    }
+
     /// Why an instance with `memory` bytes of linear memory that has served `calls` calls
     /// should be recycled, if it should.
     pub fn reason(&self, memory: u64, calls: u64) -> Option<String> {
@@ -560,6 +571,27 @@ impl Sandbox {
             }
         });
         Ok(store)
+    }
+}
+
+/// Logs a guest's message (the `log` import, for components and native twins alike).
+pub fn guest_log(connector: &str, level: tracing::Level, message: &str) {
+    match level {
+        tracing::Level::TRACE => {
+            tracing::trace!(target: "wasmconnect::guest", connector, "{message}")
+        }
+        tracing::Level::DEBUG => {
+            tracing::debug!(target: "wasmconnect::guest", connector, "{message}")
+        }
+        tracing::Level::INFO => {
+            tracing::info!(target: "wasmconnect::guest", connector, "{message}")
+        }
+        tracing::Level::WARN => {
+            tracing::warn!(target: "wasmconnect::guest", connector, "{message}")
+        }
+        tracing::Level::ERROR => {
+            tracing::error!(target: "wasmconnect::guest", connector, "{message}")
+        }
     }
 }
 

@@ -99,24 +99,14 @@ impl WasiView for HostState {
 
 impl plugin::wasmconnect::connector::log::Host for HostState {
     fn log(&mut self, level: types::LogLevel, message: String) {
-        let connector = &*self.connector;
-        match level {
-            types::LogLevel::Trace => {
-                tracing::trace!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            types::LogLevel::Debug => {
-                tracing::debug!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            types::LogLevel::Info => {
-                tracing::info!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            types::LogLevel::Warn => {
-                tracing::warn!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            types::LogLevel::Error => {
-                tracing::error!(target: "wasmconnect::guest", connector, "{message}")
-            }
-        }
+        let level = match level {
+            types::LogLevel::Trace => tracing::Level::TRACE,
+            types::LogLevel::Debug => tracing::Level::DEBUG,
+            types::LogLevel::Info => tracing::Level::INFO,
+            types::LogLevel::Warn => tracing::Level::WARN,
+            types::LogLevel::Error => tracing::Level::ERROR,
+        };
+        super::guest_log(&self.connector, level, &message);
     }
 }
 

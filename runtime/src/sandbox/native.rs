@@ -42,24 +42,7 @@ pub struct NativeContext {
 impl NativeContext {
     /// `log`.
     pub fn log(&self, level: tracing::Level, message: &str) {
-        let connector = &*self.connector;
-        match level {
-            tracing::Level::TRACE => {
-                tracing::trace!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            tracing::Level::DEBUG => {
-                tracing::debug!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            tracing::Level::INFO => {
-                tracing::info!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            tracing::Level::WARN => {
-                tracing::warn!(target: "wasmconnect::guest", connector, "{message}")
-            }
-            tracing::Level::ERROR => {
-                tracing::error!(target: "wasmconnect::guest", connector, "{message}")
-            }
-        }
+        super::guest_log(&self.connector, level, message);
     }
 
     /// `offset-reader.offsets` (sources).
