@@ -37,6 +37,9 @@ const FLAGS_KNOWN: u8 = 0b0011_1111;
 /// schema missing its child schemas); readers reject it as an unknown type.
 const TYPE_MALFORMED: u8 = 0;
 
+mod view;
+pub use view::*;
+
 // ---------------------------------------------------------------------------------------------
 // Encoding
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +78,7 @@ pub fn encode_source_into(records: &[SourceRecord], out: &mut Vec<u8>) {
         put_u32(out, refs.next());
         put_value(out, &r.value);
         put_opt_i64(out, r.timestamp);
-        put_headers(out, &r.headers, &mut refs);
+        put_headers_refs(out, &r.headers, |_| refs.next());
     }
 }
 
@@ -107,7 +110,7 @@ pub fn encode_sink_into(records: &[SinkRecord], out: &mut Vec<u8>) {
         put_value(out, &r.value);
         put_opt_i64(out, r.timestamp);
         out.push(r.timestamp_type as u8);
-        put_headers(out, &r.headers, &mut refs);
+        put_headers_refs(out, &r.headers, |_| refs.next());
     }
 }
 
@@ -206,11 +209,16 @@ fn put_opt_i64(out: &mut Vec<u8>, v: Option<i64>) {
     }
 }
 
-fn put_headers(out: &mut Vec<u8>, headers: &[Header], refs: &mut Refs) {
+/// Headers, with each header's schema-ref from `schema_ref`.
+fn put_headers_refs(
+    out: &mut Vec<u8>,
+    headers: &[Header],
+    mut schema_ref: impl FnMut(Option<&SchemaRef>) -> u32,
+) {
     put_u32(out, headers.len() as u32);
     for h in headers {
         put_str(out, &h.key);
-        put_u32(out, refs.next());
+        put_u32(out, schema_ref(h.schema.as_ref()));
         put_value(out, &h.value);
     }
 }
@@ -524,13 +532,7 @@ pub fn decode_sink(bytes: &[u8]) -> Result<Vec<SinkRecord>, DecodeError> {
         let value_schema = r.schema_ref(&table)?;
         let value = r.value(value_schema.as_ref(), 0)?;
         let timestamp = if r.flag()? { Some(r.i64()?) } else { None };
-        let at = r.pos;
-        let timestamp_type = match r.u8()? {
-            0 => TimestampType::NoTimestampType,
-            1 => TimestampType::CreateTime,
-            2 => TimestampType::LogAppendTime,
-            t => return Err(r.err_at(at, DecodeErrorKind::BadTimestampType(t))),
-        };
+        let timestamp_type = r.timestamp_type()?;
         let headers = r.headers(&table)?;
         records.push(SinkRecord {
             topic,
@@ -830,6 +832,45 @@ impl<'a> Reader<'a> {
                 })
             }
         })
+    }
+
+    fn timestamp_type(&mut self) -> Result<TimestampType, DecodeError> {
+        let at = self.pos;
+        match self.u8()? {
+            0 => Ok(TimestampType::NoTimestampType),
+            1 => Ok(TimestampType::CreateTime),
+            2 => Ok(TimestampType::LogAppendTime),
+            t => Err(self.err_at(at, DecodeErrorKind::BadTimestampType(t))),
+        }
+    }
+
+    /// Checks an offset map as [`offset_map`](Self::offset_map) does, without building it.
+    fn offset_map_checked(&mut self) -> Result<(), DecodeError> {
+        let n = self.u32()?;
+        for _ in 0..n {
+            self.str()?;
+            let at = self.pos;
+            match self.u8()? {
+                0 => {}
+                7 => {
+                    self.flag()?;
+                }
+                4 | 6 => {
+                    self.take(8)?;
+                }
+                8 => {
+                    self.str()?;
+                }
+                9 => {
+                    self.bytes()?;
+                }
+                t if SchemaType::from_code(t).is_some() => {
+                    return Err(self.err_at(at, DecodeErrorKind::BadOffsetValueTag(t)));
+                }
+                t => return Err(self.err_at(at, DecodeErrorKind::UnknownValueTag(t))),
+            }
+        }
+        Ok(())
     }
 
     fn offset_map(&mut self) -> Result<OffsetMap, DecodeError> {
