@@ -5,7 +5,7 @@
 //!
 //! - `poll/<n>`: `task.poll()` of datagen.wasm returning `<n>` records, 100-byte schemaless
 //!   bytes values (the guest generates them and the SDK encodes the WCB1 batch).
-//! - `poll_decode/<n>`: the same plus the host decoding the batch (`batch::decode_source`),
+//! - `poll_decode/<n>`: the same plus the host reading the batch (`batch::decode_source_views`),
 //!   as the source loop does.
 //! - `put/<n>`: `task.put()` of counting.wasm with an encoded batch of `<n>` sink records
 //!   (the SDK decodes them; the sink counts and checksums them).
@@ -13,7 +13,8 @@
 //!   the sink loop does.
 //!
 //! - `poll_native/<n>`, `put_native/<n>`: the same guest logic compiled natively (datagen's
-//!   generator + `batch::encode_source`; `batch::decode_sink` + counting's totals), so
+//!   generator filling a `batch::SourceBatchWriter`; `batch::decode_sink_views` + counting's
+//!   totals), so
 //!   `poll/<n>` ÷ `poll_native/<n>` is the wasm overhead on identical logic.
 //!
 //! Needs the components: `make wasm`. Run: `cargo bench -p wasmconnect-bench --bench boundary`.
@@ -112,7 +113,8 @@ fn bench(c: &mut Criterion) {
                         for _ in 0..iters {
                             let (_, bytes) = task.poll().await.expect("poll");
                             if decode {
-                                let records = batch::decode_source(&bytes).expect("decode");
+                                let records =
+                                    batch::decode_source_views(&bytes).expect("decode");
                                 assert_eq!(records.len(), n);
                             }
                             std::hint::black_box(bytes);
@@ -140,7 +142,15 @@ fn bench(c: &mut Criterion) {
         let mut generator = datagen::core::Generator::new(settings, None);
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
-            b.iter(|| batch::encode_source(&generator.next_batch()))
+            // As the SDK does: room for as much as the last batch took.
+            let mut last_len = 0;
+            b.iter(|| {
+                let mut out = batch::SourceBatchWriter::with_capacity(last_len);
+                generator.fill(&mut out);
+                let bytes = out.finish();
+                last_len = bytes.len();
+                bytes
+            })
         });
     }
     group.finish();
@@ -152,9 +162,9 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter(|| {
-                let records = batch::decode_sink(&encoded).expect("decode");
+                let records = batch::decode_sink_views(&encoded).expect("decode");
                 for r in &records {
-                    totals.add_values(&r.key, &r.value, &mut scratch);
+                    totals.add_refs(&r.key, &r.value, &mut scratch);
                 }
             })
         });

@@ -898,6 +898,9 @@ impl<'a> Reader<'a> {
 
     fn headers(&mut self, table: &[SchemaRef]) -> Result<Vec<Header>, DecodeError> {
         let n = self.u32()?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         let mut headers = Vec::with_capacity(self.cap(n));
         for _ in 0..n {
             let key = self.string()?;

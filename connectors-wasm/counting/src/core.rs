@@ -2,6 +2,7 @@
 //! crate's raw fetch, a native twin) computes the same checksum over the same bytes.
 
 use wasmconnect_data::Value;
+use wasmconnect_data::batch::ValueRef;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -30,6 +31,15 @@ impl Totals {
         let mut kbuf = Vec::new();
         let k = value_bytes(key, &mut kbuf);
         let v = value_bytes(value, scratch);
+        self.add(k, v);
+    }
+
+    /// Adds one record given its key and value as read by reference from a batch: the same
+    /// as [`add_values`](Self::add_values) on the owned values.
+    pub fn add_refs(&mut self, key: &ValueRef<'_>, value: &ValueRef<'_>, scratch: &mut Vec<u8>) {
+        let mut kbuf = Vec::new();
+        let k = ref_bytes(key, &mut kbuf);
+        let v = ref_bytes(value, scratch);
         self.add(k, v);
     }
 
@@ -84,6 +94,15 @@ pub fn value_bytes<'a>(value: &'a Value, scratch: &'a mut Vec<u8>) -> Option<&'a
             scratch.extend_from_slice(format!("{other:?}").as_bytes());
             Some(scratch)
         }
+    }
+}
+
+/// [`value_bytes`] of a value read by reference.
+pub fn ref_bytes<'a>(value: &'a ValueRef<'_>, scratch: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+    match value {
+        ValueRef::Bytes(b) => Some(b),
+        ValueRef::String(s) => Some(s.as_bytes()),
+        ValueRef::Other(v) => value_bytes(v, scratch),
     }
 }
 

@@ -94,6 +94,13 @@ impl CountingTask {
         }
     }
 
+    /// Adds a batch read by reference to the totals.
+    pub fn count_views(&mut self, records: &[SinkRecordView<'_>]) {
+        for r in records {
+            self.totals.add_refs(&r.key, &r.value, &mut self.scratch);
+        }
+    }
+
     /// What was counted so far.
     pub fn totals(&self) -> Totals {
         self.totals
@@ -148,6 +155,19 @@ impl SinkTask for CountingTask {
             self.first_put_us = now_us();
         }
         self.count(&records);
+        self.puts += 1;
+        self.last_put_us = now_us();
+        Ok(())
+    }
+
+    fn put_batch(&mut self, records: &[SinkRecordView<'_>]) -> Result<(), ConnectError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if self.puts == 0 {
+            self.first_put_us = now_us();
+        }
+        self.count_views(records);
         self.puts += 1;
         self.last_put_us = now_us();
         Ok(())

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use wasmconnect_data::batch::{SourceBatchWriter, SourceRecordRef};
 use wasmconnect_data::{
     OffsetMap, OffsetValue, Schema, SchemaRef, SchemaType, SourceRecord, Struct, Value,
 };
@@ -54,22 +55,56 @@ pub fn value_bytes(seq: i64, size: usize, out: &mut Vec<u8>) {
     out.clear();
     out.reserve(size);
     let n = seq as u64;
-    for i in 0..size.min(16) {
-        out.push(HEX[((n >> (60 - 4 * i)) & 0xf) as usize]);
+    let mut hex = [0u8; 16];
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = HEX[((n >> (60 - 4 * i)) & 0xf) as usize];
     }
-    // Byte i is b'a' + (seq + i) % 26, copied from the alphabet a run at a time.
-    const ALPHABET: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
+    out.extend_from_slice(&hex[..size.min(16)]);
+    // Byte i is b'a' + (seq + i) % 26: runs copied from the alphabet written out several
+    // times, so a 100-byte value takes one copy.
     let mut letter = (n as usize).wrapping_add(16) % 26;
     while out.len() < size {
-        let run = (26 - letter).min(size - out.len());
-        out.extend_from_slice(&ALPHABET[letter..letter + run]);
-        letter = 0;
+        let run = (LETTERS.len() - letter).min(size - out.len());
+        out.extend_from_slice(&LETTERS[letter..letter + run]);
+        // A run ends on a whole alphabet, or the value is complete.
+        letter = (letter + run) % 26;
     }
 }
 
+/// The alphabet, five times.
+const LETTERS: &[u8] = concat!(
+    "abcdefghijklmnopqrstuvwxyz",
+    "abcdefghijklmnopqrstuvwxyz",
+    "abcdefghijklmnopqrstuvwxyz",
+    "abcdefghijklmnopqrstuvwxyz",
+    "abcdefghijklmnopqrstuvwxyz",
+)
+.as_bytes();
+
 /// The key bytes of record `seq`: its decimal text.
 pub fn key_bytes(seq: i64) -> Vec<u8> {
-    seq.to_string().into_bytes()
+    let mut out = Vec::new();
+    write_decimal(seq, &mut out);
+    out
+}
+
+/// Appends the decimal text of `n`.
+fn write_decimal(n: i64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Generates the records of one task, resuming after a committed sequence number.
@@ -81,6 +116,16 @@ pub struct Generator {
     partition: OffsetMap,
     value_schema: Option<SchemaRef>,
     key_schema: Option<SchemaRef>,
+    /// Reused for every record [`fill`](Self::fill) writes: the offset, key and value.
+    scratch: Scratch,
+}
+
+/// What [`Generator::fill`] rewrites in place for each record instead of allocating it.
+#[derive(Debug)]
+struct Scratch {
+    offset: OffsetMap,
+    key: Value,
+    value: Value,
 }
 
 impl Generator {
@@ -105,12 +150,25 @@ impl Generator {
         } else {
             (None, None)
         };
+        let scratch = Scratch {
+            offset: OffsetMap::from([("seq".to_owned(), OffsetValue::Int64(0))]),
+            key: Value::Null,
+            value: if settings.schema {
+                Value::Struct(Struct {
+                    schema: value_schema.clone().unwrap_or_else(Schema::bytes),
+                    values: vec![Value::Int64(0), Value::String(String::new())],
+                })
+            } else {
+                Value::Bytes(Vec::new())
+            },
+        };
         Self {
             partition: Self::source_partition(settings.task),
             settings,
             next,
             value_schema,
             key_schema,
+            scratch,
         }
     }
 
@@ -137,6 +195,62 @@ impl Generator {
             self.next += i64::from(self.settings.tasks.max(1));
         }
         out
+    }
+
+    /// Appends the next batch to `out`, the same records as [`next_batch`](Self::next_batch)
+    /// without building them: offset, key and value are rewritten in place.
+    pub fn fill(&mut self, out: &mut SourceBatchWriter) {
+        let step = i64::from(self.settings.tasks.max(1));
+        for _ in 0..self.settings.batch_size {
+            if self.done() {
+                break;
+            }
+            let seq = self.next;
+            self.next += step;
+            let s = &self.settings;
+            let sc = &mut self.scratch;
+            // The map's one entry, "seq".
+            if let Some(OffsetValue::Int64(o)) = sc.offset.values_mut().next() {
+                *o = seq;
+            }
+            if s.key {
+                if let Value::Bytes(buf) = &mut sc.key {
+                    buf.clear();
+                    write_decimal(seq, buf);
+                } else {
+                    sc.key = Value::Bytes(key_bytes(seq));
+                }
+            }
+            match &mut sc.value {
+                Value::Bytes(b) => value_bytes(seq, s.value_size, b),
+                Value::Struct(st) => {
+                    st.values[0] = Value::Int64(seq);
+                    if let Value::String(text) = &mut st.values[1] {
+                        let mut bytes = std::mem::take(text).into_bytes();
+                        value_bytes(seq, s.value_size, &mut bytes);
+                        // value_bytes writes ASCII only.
+                        *text = String::from_utf8(bytes).unwrap_or_default();
+                    }
+                }
+                _ => {}
+            }
+            out.push_ref(SourceRecordRef {
+                topic: &s.topic,
+                kafka_partition: None,
+                source_partition: &self.partition,
+                source_offset: &sc.offset,
+                key_schema: if s.key {
+                    self.key_schema.as_ref()
+                } else {
+                    None
+                },
+                key: &sc.key,
+                value_schema: self.value_schema.as_ref(),
+                value: &sc.value,
+                timestamp: None,
+                headers: &[],
+            });
+        }
     }
 
     /// Record `seq`.
@@ -228,6 +342,37 @@ mod tests {
         assert_eq!(seqs(&mut resumed), [4]);
         assert!(resumed.done());
         assert!(resumed.next_batch().is_empty());
+    }
+
+    #[test]
+    fn fill_writes_what_next_batch_makes() {
+        for (key, schema) in [(false, false), (true, false), (false, true), (true, true)] {
+            let settings = Settings {
+                records: 2500,
+                batch_size: 1000,
+                key,
+                schema,
+                ..Settings::default()
+            };
+            let mut a = Generator::new(settings.clone(), Some(-1));
+            let mut b = Generator::new(settings, Some(-1));
+            loop {
+                let records = a.next_batch();
+                let mut w = SourceBatchWriter::new();
+                b.fill(&mut w);
+                assert_eq!(
+                    w.finish(),
+                    wasmconnect_data::batch::encode_source(&records),
+                    "key {key} schema {schema}"
+                );
+                if records.is_empty() {
+                    break;
+                }
+            }
+        }
+        assert_eq!(key_bytes(-12), b"-12");
+        assert_eq!(key_bytes(0), b"0");
+        assert_eq!(key_bytes(i64::MIN), i64::MIN.to_string().as_bytes());
     }
 
     #[test]

@@ -179,6 +179,11 @@ impl SourceTask for DatagenTask {
     fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
         Ok(self.generator.next_batch())
     }
+
+    fn poll_batch(&mut self, batch: &mut SourceBatch) -> Result<(), ConnectError> {
+        self.generator.fill(batch);
+        Ok(())
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

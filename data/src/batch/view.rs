@@ -61,12 +61,25 @@ impl<'a> From<&'a SourceRecord> for SourceRecordRef<'a> {
 }
 
 /// Builds a batch of source records one record at a time, without keeping the records:
-/// each is encoded as it is pushed. Distinct schemas go to the batch's schema table once.
-#[derive(Debug, Default)]
+/// each is encoded as it is pushed, straight into the batch's buffer. Distinct schemas go to
+/// the batch's schema table once.
+#[derive(Debug)]
 pub struct SourceBatchWriter {
     schemas: Vec<SchemaRef>,
-    body: Vec<u8>,
+    /// The batch so far: the header with a schema count of 0 and the record count to be
+    /// set, then the records. [`finish`](Self::finish) sets the count and inserts the schema
+    /// table, if any, after the magic.
+    buf: Vec<u8>,
     count: u32,
+}
+
+/// Bytes of the header: magic, schema count, record count.
+const HEADER: usize = 12;
+
+impl Default for SourceBatchWriter {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
 }
 
 impl SourceBatchWriter {
@@ -75,11 +88,15 @@ impl SourceBatchWriter {
         Self::default()
     }
 
-    /// An empty batch with room for about `records` records of `bytes_each` bytes.
-    pub fn with_capacity(records: usize, bytes_each: usize) -> Self {
+    /// An empty batch with room for `bytes` bytes of records (for example the size of the
+    /// previous batch), so the buffer is not grown and copied while records are pushed.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut buf = Vec::with_capacity(HEADER + bytes);
+        buf.extend_from_slice(MAGIC);
+        buf.extend_from_slice(&[0; 8]);
         Self {
             schemas: Vec::new(),
-            body: Vec::with_capacity(records.saturating_mul(bytes_each.saturating_add(48))),
+            buf,
             count: 0,
         }
     }
@@ -101,7 +118,7 @@ impl SourceBatchWriter {
 
     /// Appends a record given by reference.
     pub fn push_ref(&mut self, r: SourceRecordRef<'_>) {
-        let out = &mut self.body;
+        let out = &mut self.buf;
         put_str(out, r.topic);
         match r.kafka_partition {
             None => out.push(0),
@@ -113,34 +130,30 @@ impl SourceBatchWriter {
         put_offset_map(out, r.source_partition);
         put_offset_map(out, r.source_offset);
         let key_ref = schema_index(&mut self.schemas, r.key_schema);
-        put_u32(&mut self.body, key_ref);
-        put_value(&mut self.body, r.key);
+        put_u32(&mut self.buf, key_ref);
+        put_value(&mut self.buf, r.key);
         let value_ref = schema_index(&mut self.schemas, r.value_schema);
-        put_u32(&mut self.body, value_ref);
-        put_value(&mut self.body, r.value);
-        put_opt_i64(&mut self.body, r.timestamp);
+        put_u32(&mut self.buf, value_ref);
+        put_value(&mut self.buf, r.value);
+        put_opt_i64(&mut self.buf, r.timestamp);
         let schemas = &mut self.schemas;
-        put_headers_refs(&mut self.body, r.headers, |s| schema_index(schemas, s));
+        put_headers_refs(&mut self.buf, r.headers, |s| schema_index(schemas, s));
         self.count += 1;
     }
 
     /// The encoded batch.
     pub fn finish(self) -> Vec<u8> {
-        let mut out = Vec::new();
-        self.finish_into(&mut out);
-        out
-    }
-
-    /// Appends the encoded batch to `out`.
-    pub fn finish_into(self, out: &mut Vec<u8>) {
-        out.reserve(self.body.len() + 12 + self.schemas.len() * 16);
-        out.extend_from_slice(MAGIC);
-        put_u32(out, self.schemas.len() as u32);
-        for s in &self.schemas {
-            super::put_schema(out, s);
+        let mut buf = self.buf;
+        buf[8..HEADER].copy_from_slice(&self.count.to_le_bytes());
+        if !self.schemas.is_empty() {
+            buf[4..8].copy_from_slice(&(self.schemas.len() as u32).to_le_bytes());
+            let mut table = Vec::new();
+            for s in &self.schemas {
+                super::put_schema(&mut table, s);
+            }
+            buf.splice(8..8, table);
         }
-        put_u32(out, self.count);
-        out.extend_from_slice(&self.body);
+        buf
     }
 }
 
@@ -326,7 +339,8 @@ impl<'a> Reader<'a> {
         if b == last.as_bytes() {
             return Ok(last);
         }
-        let s = std::str::from_utf8(b).map_err(|_| self.err_at(at, DecodeErrorKind::InvalidUtf8))?;
+        let s =
+            std::str::from_utf8(b).map_err(|_| self.err_at(at, DecodeErrorKind::InvalidUtf8))?;
         *last = s;
         Ok(s)
     }

@@ -23,7 +23,7 @@ use crate::sink_bindings::exports::wasmconnect::connector::sink_task as wit_sink
 use crate::source_bindings::exports::wasmconnect::connector::source_task as wit_source;
 use crate::{
     Config, ConfigDef, ConfigDefault, ConfigType, ConfigValue, ConnectError, Importance, OffsetMap,
-    OffsetValue, PartitionOffset, PluginInfo, RecordMetadata, SinkConnector, SinkTask,
+    OffsetValue, PartitionOffset, PluginInfo, RecordMetadata, SinkConnector, SinkTask, SourceBatch,
     SourceConnector, SourceRecord, SourceTask, TopicPartition, Width,
 };
 
@@ -314,6 +314,8 @@ struct SourceState<T> {
     /// Polled records not yet acknowledged, by poll sequence number (only with
     /// `T::COMMIT_RECORD`).
     pending: BTreeMap<u64, Pending>,
+    /// Bytes of the last batch returned by `poll`.
+    last_batch_len: usize,
 }
 
 struct Pending {
@@ -346,6 +348,7 @@ impl<T: SourceTask> wit_source::GuestTask for SourceTaskResource<T> {
                 task: None,
                 poll_seq: 0,
                 pending: BTreeMap::new(),
+                last_batch_len: 0,
             }),
         }
     }
@@ -363,12 +366,21 @@ impl<T: SourceTask> wit_source::GuestTask for SourceTaskResource<T> {
 
     fn poll(&self) -> WitResult<wit::RecordBatch> {
         let mut st = self.state()?;
+        // Room for as much as the last batch took, so the buffer is not grown while filled.
+        let mut out = SourceBatch::with_capacity(st.last_batch_len);
         let task = st.task.as_mut().ok_or_else(task_not_started)?;
-        let records = task.poll().map_err(error_to_wit)?;
-        let batch = batch::encode_source(&records);
+        task.poll_batch(&mut out).map_err(error_to_wit)?;
+        let batch = out.finish();
+        st.last_batch_len = batch.len();
         let seq = st.poll_seq;
         st.poll_seq += 1;
-        if T::COMMIT_RECORD && !records.is_empty() {
+        if T::COMMIT_RECORD {
+            // commit-record hands each record back: keep them, as read from the batch.
+            let records = batch::decode_source(&batch)
+                .map_err(|e| fatal(&format!("the task's batch cannot be read back: {e}")))?;
+            if records.is_empty() {
+                return Ok(batch);
+            }
             st.pending.insert(
                 seq,
                 Pending {
@@ -495,11 +507,10 @@ impl<T: SinkTask> wit_sink::GuestTask for SinkTaskResource<T> {
     }
 
     fn put(&self, batch: wit::RecordBatch) -> WitResult<()> {
-        let records = batch::decode_sink(&batch).map_err(|e| {
+        let records = batch::decode_sink_views(&batch).map_err(|e| {
             wit::ConnectError::Fatal(format!("cannot decode the records given to put: {e}"))
         })?;
-        drop(batch);
-        self.with_task(|t| t.put(records))
+        self.with_task(|t| t.put_batch(&records))
     }
 
     fn pre_commit(

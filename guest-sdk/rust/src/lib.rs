@@ -59,6 +59,9 @@ pub use error::ConnectError;
 pub use plugin::{PluginInfo, raise_error, request_task_reconfiguration};
 pub use sink::{PartitionOffset, SinkConnector, SinkContext, SinkTask, TopicPartition};
 pub use source::{OffsetReader, RecordMetadata, SourceConnector, SourceTask};
+/// A batch of source records being written: what [`SourceTask::poll_batch`] fills.
+pub use wasmconnect_data::batch::SourceBatchWriter as SourceBatch;
+pub use wasmconnect_data::batch::{RawOffsetMap, SinkRecordView, SourceRecordRef, ValueRef};
 pub use wasmconnect_data::*;
 
 #[doc(hidden)]

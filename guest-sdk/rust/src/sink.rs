@@ -2,7 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 use crate::sink_bindings::wasmconnect::connector::sink_context;
-use crate::{Config, ConfigDef, ConfigValue, ConnectError, PluginInfo, SinkRecord};
+use crate::{Config, ConfigDef, ConfigValue, ConnectError, PluginInfo, SinkRecord, SinkRecordView};
 
 /// The connector level of a sink plugin (`SinkConnector`): one instance per connector.
 ///
@@ -47,7 +47,21 @@ pub trait SinkTask: Sized + 'static {
 
     /// Delivers records. A [`ConnectError::Retriable`] makes the worker deliver the same
     /// records again.
-    fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), ConnectError>;
+    ///
+    /// Implement this or [`put_batch`](Self::put_batch).
+    fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), ConnectError> {
+        let _ = records;
+        Err(ConnectError::Fatal(
+            "the sink task implements neither put nor put_batch".into(),
+        ))
+    }
+
+    /// Delivers records read by reference from the batch the worker sent: topics, byte and
+    /// string keys and values borrow it ([`ValueRef`](crate::ValueRef)), so nothing is
+    /// allocated per record. By default makes owned records and calls [`put`](Self::put).
+    fn put_batch(&mut self, records: &[SinkRecordView<'_>]) -> Result<(), ConnectError> {
+        self.put(records.iter().map(SinkRecordView::to_record).collect())
+    }
 
     /// Makes everything delivered so far durable (`SinkTask.flush`).
     fn flush(&mut self, current: &[PartitionOffset]) -> Result<(), ConnectError> {

@@ -2,7 +2,9 @@
 
 #[cfg(target_arch = "wasm32")]
 use crate::source_bindings::wasmconnect::connector::offset_reader;
-use crate::{Config, ConfigDef, ConfigValue, ConnectError, OffsetMap, PluginInfo, SourceRecord};
+use crate::{
+    Config, ConfigDef, ConfigValue, ConnectError, OffsetMap, PluginInfo, SourceBatch, SourceRecord,
+};
 
 /// The connector level of a source plugin (`SourceConnector`): one instance per connector.
 ///
@@ -45,7 +47,26 @@ pub trait SourceTask: Sized + 'static {
 
     /// The next records; empty when there are none yet. Never block or sleep: the call has
     /// a deadline, and the worker waits briefly before polling again after an empty result.
-    fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError>;
+    ///
+    /// Implement this or [`poll_batch`](Self::poll_batch).
+    fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        Err(ConnectError::Fatal(
+            "the source task implements neither poll nor poll_batch".into(),
+        ))
+    }
+
+    /// The next records, appended to `batch`, which the SDK encodes as they come: no
+    /// `SourceRecord` need be built or kept. A task can hold its partition map, its offset
+    /// map and a scratch value and push them by reference for each record
+    /// ([`SourceBatch::push_ref`]), which allocates nothing per record. By default pushes what
+    /// [`poll`](Self::poll) returns. Same rules as `poll`: never block; push nothing when
+    /// there is nothing yet.
+    fn poll_batch(&mut self, batch: &mut SourceBatch) -> Result<(), ConnectError> {
+        for record in self.poll()? {
+            batch.push(&record);
+        }
+        Ok(())
+    }
 
     /// Offsets of all records returned so far were committed (`SourceTask.commit`).
     fn commit(&mut self) -> Result<(), ConnectError> {
