@@ -18,6 +18,8 @@ use crate::{
     Struct, TimestampType, Value,
 };
 
+pub mod sink_writer;
+
 /// The four bytes every batch starts with.
 pub const MAGIC: &[u8; 4] = b"WCB1";
 

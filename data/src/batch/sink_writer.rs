@@ -1,0 +1,370 @@
+//! [`SinkWriter`]: a sink batch written record by record from borrowed parts.
+//!
+//! [`super::encode_sink`] needs whole [`SinkRecord`](crate::SinkRecord)s, so a caller that
+//! holds records in another shape (the worker's fetched Kafka records and converter output)
+//! would build one per record, cloning its topic and headers, only to encode and drop it.
+//! `SinkWriter` takes the parts by reference instead and appends each record to a reused
+//! buffer as it comes; [`SinkWriter::finish_into`] then writes the batch. The bytes are exactly
+//! what `encode_sink` writes for the same records (same schema table, same order).
+
+use crate::{SchemaRef, SchemaType, TimestampType, Value};
+
+use super::{MAGIC, put_bytes, put_opt_i64, put_schema, put_str, put_u32, put_value};
+
+/// A key, value or header value to write: a [`Value`], or bytes or text written as the
+/// `bytes` / `string` value they would be, without building that `Value`.
+#[derive(Debug, Clone, Copy)]
+pub enum ValueRef<'a> {
+    /// Any value.
+    Value(&'a Value),
+    /// `Value::Bytes` of these bytes.
+    Bytes(&'a [u8]),
+    /// `Value::String` of this text.
+    Str(&'a str),
+    /// `Value::Null`.
+    Null,
+}
+
+/// One header of a record for [`SinkWriter::push`].
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderRef<'a> {
+    /// Header key.
+    pub key: &'a str,
+    /// Header schema, if any.
+    pub schema: Option<&'a SchemaRef>,
+    /// Header value.
+    pub value: ValueRef<'a>,
+}
+
+/// One sink record by reference, the fields of [`SinkRecord`](crate::SinkRecord) but the
+/// headers.
+#[derive(Debug, Clone, Copy)]
+pub struct SinkRecordRef<'a> {
+    /// Topic it was read from.
+    pub topic: &'a str,
+    /// Partition it was read from.
+    pub kafka_partition: i32,
+    /// Its offset in that partition.
+    pub kafka_offset: i64,
+    /// Key schema.
+    pub key_schema: Option<&'a SchemaRef>,
+    /// Key.
+    pub key: ValueRef<'a>,
+    /// Value schema.
+    pub value_schema: Option<&'a SchemaRef>,
+    /// Value.
+    pub value: ValueRef<'a>,
+    /// Timestamp, ms since the epoch.
+    pub timestamp: Option<i64>,
+    /// What the timestamp is.
+    pub timestamp_type: TimestampType,
+}
+
+/// Builds a sink batch one record at a time; reusable with [`SinkWriter::clear`].
+#[derive(Debug, Default)]
+pub struct SinkWriter {
+    /// The schema table so far, in order of first use.
+    schemas: Vec<SchemaRef>,
+    /// The records written so far.
+    body: Vec<u8>,
+    records: usize,
+}
+
+impl SinkWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets the records written, keeping the allocations.
+    pub fn clear(&mut self) {
+        self.schemas.clear();
+        self.body.clear();
+        self.records = 0;
+    }
+
+    /// How many records were written since the last [`SinkWriter::clear`].
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    /// Whether no record was written since the last [`SinkWriter::clear`].
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// Appends one record with its headers, in order.
+    pub fn push<'h>(
+        &mut self,
+        record: SinkRecordRef<'_>,
+        headers: impl ExactSizeIterator<Item = HeaderRef<'h>>,
+    ) {
+        let r = record;
+        put_str(&mut self.body, r.topic);
+        self.body
+            .extend_from_slice(&r.kafka_partition.to_le_bytes());
+        self.body.extend_from_slice(&r.kafka_offset.to_le_bytes());
+        let key_ref = self.schema_ref(r.key_schema);
+        put_u32(&mut self.body, key_ref);
+        put_value_ref(&mut self.body, r.key);
+        let value_ref = self.schema_ref(r.value_schema);
+        put_u32(&mut self.body, value_ref);
+        put_value_ref(&mut self.body, r.value);
+        put_opt_i64(&mut self.body, r.timestamp);
+        self.body.push(r.timestamp_type as u8);
+        put_u32(&mut self.body, headers.len() as u32);
+        for h in headers {
+            put_str(&mut self.body, h.key);
+            let schema_ref = self.schema_ref(h.schema);
+            put_u32(&mut self.body, schema_ref);
+            put_value_ref(&mut self.body, h.value);
+        }
+        self.records += 1;
+    }
+
+    /// Appends the batch of the records written to `out`.
+    pub fn finish_into(&self, out: &mut Vec<u8>) {
+        out.reserve(self.body.len() + self.schemas.len() * 8 + 12);
+        out.extend_from_slice(MAGIC);
+        put_u32(out, self.schemas.len() as u32);
+        for s in &self.schemas {
+            put_schema(out, s);
+        }
+        put_u32(out, self.records as u32);
+        out.extend_from_slice(&self.body);
+    }
+
+    /// The schema-ref of a slot, adding `schema` to the table if it is new (as
+    /// `encode_sink`'s table does: the same entry by pointer, else an equal schema).
+    fn schema_ref(&mut self, schema: Option<&SchemaRef>) -> u32 {
+        let Some(s) = schema else {
+            return 0;
+        };
+        let found = self
+            .schemas
+            .iter()
+            .position(|e| std::sync::Arc::ptr_eq(e, s))
+            .or_else(|| self.schemas.iter().position(|e| **e == **s));
+        let index = found.unwrap_or_else(|| {
+            self.schemas.push(s.clone());
+            self.schemas.len() - 1
+        });
+        index as u32 + 1
+    }
+}
+
+fn put_value_ref(out: &mut Vec<u8>, v: ValueRef<'_>) {
+    match v {
+        ValueRef::Value(v) => put_value(out, v),
+        ValueRef::Bytes(b) => {
+            out.push(SchemaType::Bytes as u8);
+            put_bytes(out, b);
+        }
+        ValueRef::Str(s) => {
+            out.push(SchemaType::String as u8);
+            put_str(out, s);
+        }
+        ValueRef::Null => out.push(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::batch::{decode_sink, encode_sink};
+    use crate::{Field, Header, Schema, SinkRecord, Struct};
+
+    fn write(records: &[SinkRecord], as_bytes: bool) -> Vec<u8> {
+        let mut w = SinkWriter::new();
+        for r in records {
+            let part = |v| part(v, as_bytes);
+            w.push(
+                SinkRecordRef {
+                    topic: &r.topic,
+                    kafka_partition: r.kafka_partition,
+                    kafka_offset: r.kafka_offset,
+                    key_schema: r.key_schema.as_ref(),
+                    key: part(&r.key),
+                    value_schema: r.value_schema.as_ref(),
+                    value: part(&r.value),
+                    timestamp: r.timestamp,
+                    timestamp_type: r.timestamp_type,
+                },
+                r.headers.iter().map(|h| HeaderRef {
+                    key: &h.key,
+                    schema: h.schema.as_ref(),
+                    value: part(&h.value),
+                }),
+            );
+        }
+        assert_eq!(w.len(), records.len());
+        let mut out = Vec::new();
+        w.finish_into(&mut out);
+        out
+    }
+
+    fn part(v: &Value, as_bytes: bool) -> ValueRef<'_> {
+        match v {
+            Value::Bytes(b) if as_bytes => ValueRef::Bytes(b),
+            Value::String(s) if as_bytes => ValueRef::Str(s),
+            Value::Null if as_bytes => ValueRef::Null,
+            v => ValueRef::Value(v),
+        }
+    }
+
+    fn record(
+        offset: i64,
+        key: Value,
+        value: Value,
+        value_schema: Option<SchemaRef>,
+    ) -> SinkRecord {
+        SinkRecord {
+            topic: format!("topic-{}", offset % 2),
+            kafka_partition: (offset % 3) as i32,
+            kafka_offset: offset,
+            key_schema: Some(Schema::optional_bytes()),
+            key,
+            value_schema,
+            value,
+            timestamp: (offset % 4 != 0).then_some(1_700_000_000_000 + offset),
+            timestamp_type: if offset % 4 != 0 {
+                TimestampType::CreateTime
+            } else {
+                TimestampType::NoTimestampType
+            },
+            headers: (0..offset % 3)
+                .map(|i| Header {
+                    key: format!("h{i}"),
+                    schema: Some(Schema::optional_bytes()),
+                    value: Value::Bytes(vec![i as u8; i as usize]),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn same_bytes_as_encode_sink() {
+        let point = Arc::new(Schema {
+            fields: vec![
+                Field {
+                    name: "x".into(),
+                    index: 0,
+                    schema: Schema::primitive(SchemaType::Int32).into(),
+                },
+                Field {
+                    name: "label".into(),
+                    index: 1,
+                    schema: Schema::optional_string(),
+                },
+            ],
+            name: Some("Point".into()),
+            ..Schema::primitive(SchemaType::Struct)
+        });
+        // An equal schema in another allocation shares the table entry, as in encode_sink.
+        let point_again = Arc::new((*point).clone());
+        let mut records = vec![];
+        for i in 0..20 {
+            let value = match i % 5 {
+                0 => record(i, Value::Null, Value::Null, None),
+                1 => record(
+                    i,
+                    Value::Bytes(b"k".to_vec()),
+                    Value::Bytes(vec![7; i as usize]),
+                    Some(Schema::optional_bytes()),
+                ),
+                2 => record(
+                    i,
+                    Value::Null,
+                    Value::String(format!("text {i} é")),
+                    Some(Schema::optional_string()),
+                ),
+                3 => record(
+                    i,
+                    Value::Bytes(vec![]),
+                    Value::Struct(Struct {
+                        schema: point.clone(),
+                        values: vec![Value::Int32(i as i32), Value::Null],
+                    }),
+                    Some(point.clone()),
+                ),
+                _ => record(
+                    i,
+                    Value::Null,
+                    Value::Struct(Struct {
+                        schema: point_again.clone(),
+                        values: vec![Value::Int32(-1), Value::String("p".into())],
+                    }),
+                    Some(point_again.clone()),
+                ),
+            };
+            records.push(value);
+        }
+        for n in [0, 1, 2, 7, records.len()] {
+            let expected = encode_sink(&records[..n]);
+            assert_eq!(write(&records[..n], false), expected, "{n} records");
+            assert_eq!(
+                write(&records[..n], true),
+                expected,
+                "{n} records, borrowed"
+            );
+            assert_eq!(decode_sink(&expected).unwrap(), records[..n]);
+        }
+    }
+
+    #[test]
+    fn clear_starts_a_new_batch() {
+        let records: Vec<_> = (0..3)
+            .map(|i| {
+                record(
+                    i,
+                    Value::Null,
+                    Value::Bytes(vec![1, 2, 3]),
+                    Some(Schema::optional_bytes()),
+                )
+            })
+            .collect();
+        let mut w = SinkWriter::new();
+        w.push(
+            SinkRecordRef {
+                topic: "other",
+                kafka_partition: 9,
+                kafka_offset: 9,
+                key_schema: Some(&Schema::optional_string()),
+                key: ValueRef::Str("x"),
+                value_schema: None,
+                value: ValueRef::Null,
+                timestamp: None,
+                timestamp_type: TimestampType::NoTimestampType,
+            },
+            std::iter::empty(),
+        );
+        w.clear();
+        assert!(w.is_empty());
+        for r in &records {
+            w.push(
+                SinkRecordRef {
+                    topic: &r.topic,
+                    kafka_partition: r.kafka_partition,
+                    kafka_offset: r.kafka_offset,
+                    key_schema: r.key_schema.as_ref(),
+                    key: ValueRef::Value(&r.key),
+                    value_schema: r.value_schema.as_ref(),
+                    value: ValueRef::Value(&r.value),
+                    timestamp: r.timestamp,
+                    timestamp_type: r.timestamp_type,
+                },
+                r.headers.iter().map(|h| HeaderRef {
+                    key: &h.key,
+                    schema: h.schema.as_ref(),
+                    value: ValueRef::Value(&h.value),
+                }),
+            );
+        }
+        let mut out = b"prefix".to_vec();
+        w.finish_into(&mut out);
+        assert_eq!(&out[..6], b"prefix");
+        assert_eq!(out[6..], encode_sink(&records));
+    }
+}
