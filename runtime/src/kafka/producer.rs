@@ -101,6 +101,8 @@ impl Producer {
             (self.next_sticky.fetch_add(1, Ordering::Relaxed) % partitions as usize) as i32;
 
         let total = records.len();
+        // The timestamp of records without one: the time of the send, read once.
+        let now_ms = now_ms();
         let mut by_partition: BTreeMap<i32, Vec<(usize, Record)>> = BTreeMap::new();
         for (i, r) in records.into_iter().enumerate() {
             let p = match (r.partition, &r.key) {
@@ -117,7 +119,7 @@ impl Producer {
                 (None, Some(key)) => partition_for_key(key, partitions),
                 (None, None) => sticky,
             };
-            by_partition.entry(p).or_default().push((i, to_record(r)));
+            by_partition.entry(p).or_default().push((i, to_record(r, now_ms)));
         }
 
         let mut set = tokio::task::JoinSet::new();
@@ -185,18 +187,18 @@ async fn produce_partition(
     Ok(out)
 }
 
-fn to_record(r: OutRecord) -> Record {
-    let now_ms = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
-    };
-    let ms = r.timestamp_ms.unwrap_or_else(now_ms);
-    let timestamp = Utc.timestamp_millis_opt(ms).single().unwrap_or_else(|| {
-        Utc.timestamp_millis_opt(now_ms())
-            .single()
-            .unwrap_or_default()
-    });
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn to_record(r: OutRecord, now_ms: i64) -> Record {
+    let ms = r.timestamp_ms.unwrap_or(now_ms);
+    let timestamp = Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(|| Utc.timestamp_millis_opt(now_ms).single().unwrap_or_default());
     Record {
         key: r.key,
         value: r.value,

@@ -1,11 +1,11 @@
 //! The source loop.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
-use wasmconnect_data::{OffsetMap, SourceRecord, Value, batch};
+use wasmconnect_data::batch::{self, SourceRecordView};
+use wasmconnect_data::{OffsetMap, Value};
 
 use super::{Backoff, State, Status, TaskContext};
 use crate::kafka::OutRecord;
@@ -83,14 +83,41 @@ impl PendingOffsets {
     }
 }
 
-/// Where each record of a batch went: (topic, partition, offset), in batch order.
+/// Where each record of a batch went: (topic, partition, offset), in batch order; kept
+/// only for a task that wants `commit-records`.
 type Written = Vec<(String, i32, i64)>;
 
 /// A batch handed to Kafka while the next one is polled and converted.
 struct InFlight {
     seq: u64,
-    records: Arc<Vec<SourceRecord>>,
+    /// The last source offset of each source partition in the batch, in batch order.
+    offsets: Vec<(OffsetMap, OffsetMap)>,
+    /// Each record's timestamp, for `commit-records` (empty when the task does not want it).
+    timestamps: Vec<Option<i64>>,
     send: tokio::task::JoinHandle<Result<Written, SandboxError>>,
+}
+
+/// The last source offset of each source partition of a batch, ordered by where each
+/// partition last appears, so adding them in order leaves every partition at its last
+/// record. Compared as encoded, decoded once per partition rather than once per record.
+fn last_offsets(records: &[SourceRecordView<'_>]) -> Vec<(OffsetMap, OffsetMap)> {
+    let mut last: Vec<(batch::RawOffsetMap<'_>, batch::RawOffsetMap<'_>, usize)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if r.source_partition.is_empty() && r.source_offset.is_empty() {
+            continue;
+        }
+        match last.iter_mut().rev().find(|e| e.0 == r.source_partition) {
+            Some(e) => {
+                e.1 = r.source_offset;
+                e.2 = i;
+            }
+            None => last.push((r.source_partition, r.source_offset, i)),
+        }
+    }
+    last.sort_by_key(|e| e.2);
+    last.into_iter()
+        .map(|(p, o, _)| (p.to_map(), o.to_map()))
+        .collect()
 }
 
 async fn source_loop(
@@ -130,13 +157,20 @@ async fn source_loop(
         backoff.reset();
         ctx.metrics.observe(task.usage());
         ctx.connector_requests(&task.take_requests())?;
-        let records = batch::decode_source(&bytes)
+        let records = batch::decode_source_views(&bytes)
             .map_err(|e| SandboxError::Contract(format!("poll returned a bad batch: {e}")))?;
-        if let Some(r) = records.iter().find(|r| !valid_topic(&r.topic)) {
-            return Err(SandboxError::Contract(format!(
-                "poll returned a record for an invalid topic name {:?} (1 to 249 of [a-zA-Z0-9._-], not . or ..)",
-                r.topic
-            )));
+        let mut checked = "";
+        for r in &records {
+            // Records of a batch mostly share their topic: check each name once in a row.
+            if r.topic != checked {
+                if !valid_topic(r.topic) {
+                    return Err(SandboxError::Contract(format!(
+                        "poll returned a record for an invalid topic name {:?} (1 to 249 of [a-zA-Z0-9._-], not . or ..)",
+                        r.topic
+                    )));
+                }
+                checked = r.topic;
+            }
         }
         if records.is_empty() {
             land(task, &mut in_flight, &mut pending, wants_acks).await?;
@@ -160,13 +194,26 @@ async fn source_loop(
             .records
             .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let converted = convert_batch(&ctx.converters(), &records)?;
+        let offsets = last_offsets(&records);
+        let timestamps = if wants_acks {
+            records.iter().map(|r| r.timestamp).collect()
+        } else {
+            Vec::new()
+        };
+        let count = records.len();
+        drop(records);
         land(task, &mut in_flight, &mut pending, wants_acks).await?;
-        let records = Arc::new(records);
+        // The polled bytes stay with the send, for a retry to convert them again.
         let send = tokio::spawn(
-            send_batch(ctx.clone_for_send(), converted, records.clone())
+            send_batch(ctx.clone_for_send(), converted, bytes, count, wants_acks)
                 .instrument(tracing::Span::current()),
         );
-        in_flight = Some(InFlight { seq, records, send });
+        in_flight = Some(InFlight {
+            seq,
+            offsets,
+            timestamps,
+            send,
+        });
         if last_flush.elapsed() >= ctx.flush_interval {
             flush_offsets(ctx, task, &mut pending).await?;
             last_flush = Instant::now();
@@ -191,7 +238,13 @@ async fn land(
     pending: &mut PendingOffsets,
     wants_acks: bool,
 ) -> Result<(), SandboxError> {
-    let Some(InFlight { seq, records, send }) = in_flight.take() else {
+    let Some(InFlight {
+        seq,
+        offsets,
+        timestamps,
+        send,
+    }) = in_flight.take()
+    else {
         return Ok(());
     };
     let written = send
@@ -204,15 +257,13 @@ async fn land(
             .map(|(i, (topic, partition, offset))| RecordAck {
                 poll_seq: seq,
                 index: i as u32,
-                metadata: Some((topic, partition, offset, records[i].timestamp)),
+                metadata: Some((topic, partition, offset, timestamps[i])),
             })
             .collect();
         task.commit_records(acks).await?;
     }
-    // The send task is done with the records: take them back without a copy.
-    let records = Arc::try_unwrap(records).unwrap_or_else(|shared| (*shared).clone());
-    for r in records {
-        pending.add(r.source_partition, r.source_offset);
+    for (partition, offset) in offsets {
+        pending.add(partition, offset);
     }
     Ok(())
 }
@@ -286,18 +337,29 @@ pub(super) struct Converters {
 }
 
 /// Converts a polled batch with the task's converters.
-fn convert_batch(c: &Converters, records: &[SourceRecord]) -> Result<Converted, SandboxError> {
-    let mut by_topic: BTreeMap<&str, (Vec<usize>, Vec<OutRecord>)> = BTreeMap::new();
+fn convert_batch(
+    c: &Converters,
+    records: &[SourceRecordView<'_>],
+) -> Result<Converted, SandboxError> {
+    let mut by_topic: Vec<(&str, Vec<usize>, Vec<OutRecord>)> = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let out = convert(c, r)
             .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?;
-        let entry = by_topic.entry(r.topic.as_str()).or_default();
-        entry.0.push(i);
-        entry.1.push(out);
+        // Few topics per batch, usually one: a short list beats a map.
+        let entry = match by_topic.iter().position(|e| e.0 == r.topic) {
+            Some(k) => &mut by_topic[k],
+            None => {
+                by_topic.push((r.topic, Vec::new(), Vec::with_capacity(records.len())));
+                by_topic.last_mut().expect("just pushed")
+            }
+        };
+        entry.1.push(i);
+        entry.2.push(out);
     }
+    by_topic.sort_by(|a, b| a.0.cmp(b.0));
     Ok(by_topic
         .into_iter()
-        .map(|(t, (i, o))| (t.to_owned(), i, o))
+        .map(|(t, i, o)| (t.to_owned(), i, o))
         .collect())
 }
 
@@ -327,30 +389,47 @@ impl TaskContext {
 }
 
 /// Produces a converted batch; retries until Kafka takes it or the task is stopped.
-/// Returns (topic, partition, offset) per record, in batch order.
+/// Returns (topic, partition, offset) per record, in batch order, if `written` is asked for
+/// (for `commit-records`); an empty list otherwise.
 async fn send_batch(
     mut ctx: SendContext,
     batch: Converted,
-    records: Arc<Vec<SourceRecord>>,
+    polled: Vec<u8>,
+    count: usize,
+    written: bool,
 ) -> Result<Written, SandboxError> {
-    let mut result = vec![(String::new(), 0, 0); records.len()];
+    let mut result = if written {
+        vec![(String::new(), 0, 0); count]
+    } else {
+        Vec::new()
+    };
     let mut backoff = Backoff::new();
     for (topic, indices, outs) in batch {
         let mut outs = Some(outs);
         loop {
             let attempt = match outs.take() {
                 Some(o) => o,
-                // The first attempt consumed the bytes: convert this topic's records again.
-                None => indices
-                    .iter()
-                    .map(|i| convert(&ctx.converters, &records[*i]))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?,
+                // The first attempt consumed the bytes: convert this topic's records again
+                // from the batch as polled (read before, so it cannot fail now).
+                None => {
+                    let records = batch::decode_source_views(&polled).map_err(|e| {
+                        SandboxError::Contract(format!("poll returned a bad batch: {e}"))
+                    })?;
+                    indices
+                        .iter()
+                        .map(|i| convert(&ctx.converters, &records[*i]))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| {
+                            SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e))
+                        })?
+                }
             };
             match ctx.producer.send(&topic, attempt).await {
                 Ok(offsets) => {
-                    for (i, (p, o)) in indices.iter().zip(offsets) {
-                        result[*i] = (topic.clone(), p, o);
+                    if written {
+                        for (i, (p, o)) in indices.iter().zip(offsets) {
+                            result[*i] = (topic.clone(), p, o);
+                        }
                     }
                     break;
                 }
@@ -377,17 +456,17 @@ async fn send_batch(
     Ok(result)
 }
 
-fn convert(c: &Converters, r: &SourceRecord) -> Result<OutRecord, String> {
+fn convert(c: &Converters, r: &SourceRecordView<'_>) -> Result<OutRecord, String> {
     let key = if r.key.is_null() && r.key_schema.is_none() {
         None
     } else {
         c.key
-            .from_connect(&r.topic, r.key_schema.as_deref(), &r.key)
+            .from_connect(r.topic, r.key_schema.as_deref(), &r.key)
             .map_err(|e| format!("key converter failed for topic {}: {e}", r.topic))?
     };
     let value = c
         .value
-        .from_connect(&r.topic, r.value_schema.as_deref(), &r.value)
+        .from_connect(r.topic, r.value_schema.as_deref(), &r.value)
         .map_err(|e| format!("value converter failed for topic {}: {e}", r.topic))?;
     let headers = r
         .headers
