@@ -119,7 +119,10 @@ impl Producer {
                 (None, Some(key)) => partition_for_key(key, partitions),
                 (None, None) => sticky,
             };
-            by_partition.entry(p).or_default().push((i, to_record(r, now_ms)));
+            by_partition
+                .entry(p)
+                .or_default()
+                .push((i, to_record(r, now_ms)));
         }
 
         let mut set = tokio::task::JoinSet::new();
@@ -195,10 +198,11 @@ fn now_ms() -> i64 {
 
 fn to_record(r: OutRecord, now_ms: i64) -> Record {
     let ms = r.timestamp_ms.unwrap_or(now_ms);
-    let timestamp = Utc
-        .timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_else(|| Utc.timestamp_millis_opt(now_ms).single().unwrap_or_default());
+    let timestamp = Utc.timestamp_millis_opt(ms).single().unwrap_or_else(|| {
+        Utc.timestamp_millis_opt(now_ms)
+            .single()
+            .unwrap_or_default()
+    });
     Record {
         key: r.key,
         value: r.value,

@@ -419,9 +419,7 @@ async fn send_batch(
                         .iter()
                         .map(|i| convert(&ctx.converters, &records[*i]))
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| {
-                            SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e))
-                        })?
+                        .map_err(|e| SandboxError::Guest(crate::sandbox::ConnectError::Fatal(e)))?
                 }
             };
             match ctx.producer.send(&topic, attempt).await {
