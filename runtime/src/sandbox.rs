@@ -368,16 +368,28 @@ impl Sandbox {
             }
         };
         let weak = engine.weak();
-        std::thread::Builder::new()
+        let ticker = std::thread::Builder::new()
             .name("wasm-epoch".into())
             .spawn(move || {
-                while let Some(engine) = weak.upgrade() {
-                    engine.increment_epoch();
-                    drop(engine);
+                loop {
+                    // No guest code runs: nothing to interrupt, so no reason to wake up
+                    // (the timeout only notices a dropped engine).
+                    if CALLS_IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                        std::thread::park_timeout(Duration::from_secs(1));
+                        if weak.upgrade().is_none() {
+                            break;
+                        }
+                        continue;
+                    }
                     std::thread::sleep(TICK);
+                    let Some(engine) = weak.upgrade() else { break };
+                    engine.increment_epoch();
                 }
+                let me = std::thread::current().id();
+                lock_tickers().retain(|t| t.id() != me);
             })
             .map_err(io_err)?;
+        lock_tickers().push(ticker.thread().clone());
 
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(io_err)?;
@@ -486,17 +498,18 @@ impl Sandbox {
         let mut store = self.store(&probe_limits, "(plugin probe)".into(), None)?;
         let plugin_pre = plugin::PluginPre::new(pre.clone())
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
+        let _call = begin_call(&mut store);
         let bindings = plugin_pre
             .instantiate_async(&mut store)
             .await
             .map_err(SandboxError::trap)?;
         let connector = bindings.wasmconnect_connector_connector();
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let info = connector
             .call_info(&mut store)
             .await
             .map_err(SandboxError::trap)?;
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let keys = connector
             .call_config_def(&mut store)
             .await
@@ -543,6 +556,10 @@ impl Sandbox {
                 })?;
             }
         }
+        // File reads and writes run on the calling thread: they hit the page cache, and
+        // handing each one to tokio's blocking pool cost an idle source task two thread
+        // switches (and the pool a thread per concurrently reading task) per empty poll.
+        wasi.allow_blocking_current_thread(true);
         let output = host::GuestOutput::default();
         wasi.stdout(output.clone()).stderr(output.clone());
         let state = HostState {
@@ -595,13 +612,41 @@ pub fn guest_log(connector: &str, level: tracing::Level, message: &str) {
     }
 }
 
-/// Marks the start of a guest call, for its deadline.
-pub(crate) fn begin_call(store: &mut Store<HostState>) {
+/// Guest calls in progress in the process. The epoch tickers run only while there are
+/// some: a worker of idle tasks then has no thread waking a hundred times a second.
+static CALLS_IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The epoch ticker threads, woken when a guest call starts while none was running.
+static TICKERS: std::sync::Mutex<Vec<std::thread::Thread>> = std::sync::Mutex::new(Vec::new());
+
+fn lock_tickers() -> std::sync::MutexGuard<'static, Vec<std::thread::Thread>> {
+    TICKERS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A guest call in progress (see [`begin_call`]); keep it until the call returns.
+#[must_use = "the epoch ticker only runs while the guard lives"]
+pub(crate) struct CallGuard(());
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        CALLS_IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Marks the start of a guest call, for its deadline; the epoch ticks (deadline checks and
+/// yields) run while the returned guard lives.
+pub(crate) fn begin_call(store: &mut Store<HostState>) -> CallGuard {
     store.data_mut().call_started = Instant::now();
     // A zero timeout (the conformance kit's expired deadline) interrupts at the guest's
     // first epoch check instead of the next tick.
     let ticks = u64::from(!store.data().call_timeout.is_zero());
     store.set_epoch_deadline(ticks);
+    if CALLS_IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+        for t in lock_tickers().iter() {
+            t.unpark();
+        }
+    }
+    CallGuard(())
 }
 
 fn wasmparser_is_component(bytes: &[u8]) -> bool {

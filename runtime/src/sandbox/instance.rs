@@ -20,7 +20,7 @@ type Props = BTreeMap<String, String>;
 /// `SandboxError::Trap` with the guest's last output.
 macro_rules! task_call {
     ($self:ident, $iface:ident, $method:ident $(, $arg:expr)*) => {{
-        begin_call(&mut $self.store);
+        let _call = begin_call(&mut $self.store);
         $self.calls += 1;
         $self
             .bindings
@@ -35,7 +35,7 @@ macro_rules! task_call {
 /// Calls a function of the `connector` export, like `task_call!`.
 macro_rules! connector_call {
     ($self:ident, $method:ident $(, $arg:expr)*) => {{
-        begin_call(&mut $self.store);
+        let _call = begin_call(&mut $self.store);
         $self
             .bindings
             .wasmconnect_connector_connector()
@@ -77,7 +77,7 @@ impl Sandbox {
         let mut store = self.store(limits, name.into(), None)?;
         let pre = plugin::PluginPre::new(plugin.wasm_pre()?)
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let bindings = pre
             .instantiate_async(&mut store)
             .await
@@ -111,12 +111,12 @@ impl Sandbox {
         let mut store = self.store(limits, connector.into(), Some(offsets))?;
         let pre = source::SourceConnectorPre::new(plugin.wasm_pre()?)
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let bindings = pre
             .instantiate_async(&mut store)
             .await
             .map_err(|e| SandboxError::trap_in(&store, e))?;
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let task = bindings
             .wasmconnect_connector_source_task()
             .task()
@@ -158,12 +158,12 @@ impl Sandbox {
         let mut store = self.store(limits, connector.into(), None)?;
         let pre = sink::SinkConnectorPre::new(plugin.wasm_pre()?)
             .map_err(|e| SandboxError::NotAPlugin(format!("{e:#}")))?;
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let bindings = pre
             .instantiate_async(&mut store)
             .await
             .map_err(|e| SandboxError::trap_in(&store, e))?;
-        begin_call(&mut store);
+        let _call = begin_call(&mut store);
         let task = bindings
             .wasmconnect_connector_sink_task()
             .task()
@@ -326,7 +326,7 @@ impl WasmSource {
     /// `task.stop`, then releases the resource.
     pub(crate) async fn stop(mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_source_task, call_stop)?;
-        begin_call(&mut self.store);
+        let _call = begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
@@ -344,12 +344,12 @@ impl WasmSource {
     pub(crate) async fn renew(&mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_source_task, call_stop)?;
         guest(r)?;
-        begin_call(&mut self.store);
+        let _call = begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
             .map_err(|e| SandboxError::trap_in(&self.store, e))?;
-        begin_call(&mut self.store);
+        let _call = begin_call(&mut self.store);
         self.task = self
             .bindings
             .wasmconnect_connector_source_task()
@@ -469,7 +469,7 @@ impl WasmSink {
     /// `task.stop`, then releases the resource.
     pub(crate) async fn stop(mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_sink_task, call_stop)?;
-        begin_call(&mut self.store);
+        let _call = begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
@@ -487,12 +487,12 @@ impl WasmSink {
     pub(crate) async fn renew(&mut self) -> Result<(), SandboxError> {
         let r = task_call!(self, wasmconnect_connector_sink_task, call_stop)?;
         guest(r)?;
-        begin_call(&mut self.store);
+        let _call = begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
             .map_err(|e| SandboxError::trap_in(&self.store, e))?;
-        begin_call(&mut self.store);
+        let _call = begin_call(&mut self.store);
         self.task = self
             .bindings
             .wasmconnect_connector_sink_task()
