@@ -222,10 +222,29 @@ impl TaskContext {
         self.control.borrow().stopping
     }
 
-    /// Sleeps up to `d`, waking early on a control change.
+    /// Sleeps about `d` (see [`coarse_deadline`]), waking early on a control change.
     pub(crate) async fn sleep(&mut self, d: Duration) {
-        let _ = tokio::time::timeout(d, self.control.changed()).await;
+        let _ = tokio::time::timeout_at(coarse_deadline(d), self.control.changed()).await;
     }
+}
+
+/// When a sleep of `d` from now should end. Long sleeps (idle backoff, from half a second)
+/// end on a 50 ms grid shared by the whole worker, so a thousand idle tasks backing off by
+/// a second wake the runtime together at most 20 times a second rather than each on its
+/// own millisecond, and each wake-up (a parked thread unparked, epoll, a context switch)
+/// serves many tasks; they last at most 50 ms longer than asked. Shorter sleeps (retries,
+/// waits on the way to a first record) end on time.
+pub(crate) fn coarse_deadline(d: Duration) -> tokio::time::Instant {
+    const GRAIN: Duration = Duration::from_millis(50);
+    static GRID_ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let origin = *GRID_ORIGIN.get_or_init(tokio::time::Instant::now);
+    let target = tokio::time::Instant::now() + d;
+    if d < Duration::from_millis(500) {
+        return target;
+    }
+    let since = target.saturating_duration_since(origin).as_nanos();
+    let rounded = since.div_ceil(GRAIN.as_nanos()) * GRAIN.as_nanos();
+    origin + Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX))
 }
 
 /// Exponential backoff for retriable errors: 100 ms doubling to 10 s.
@@ -255,4 +274,24 @@ pub struct KafkaClients {
     pub consumer: Arc<crate::kafka::Consumer>,
     /// Commits and reads sink offsets of `connect-<name>` groups.
     pub groups: Arc<crate::kafka::GroupOffsets>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::coarse_deadline;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn long_sleeps_end_on_a_shared_grid_short_ones_on_time() {
+        let now = tokio::time::Instant::now();
+        let short = coarse_deadline(Duration::from_millis(100));
+        assert!(short >= now + Duration::from_millis(100));
+        assert!(short < now + Duration::from_millis(110));
+        let a = coarse_deadline(Duration::from_secs(1));
+        let b = coarse_deadline(Duration::from_millis(1001));
+        assert!(a >= now + Duration::from_secs(1));
+        assert!(a <= tokio::time::Instant::now() + Duration::from_millis(1050));
+        // Two tasks asking a millisecond apart usually wake together.
+        assert!(b == a || b == a + Duration::from_millis(50));
+    }
 }
