@@ -77,6 +77,8 @@ pub struct FileStreamSourceTask {
     position: i64,
     /// Bytes read but not yet returned (a line whose `\n` has not arrived yet).
     pending: Vec<u8>,
+    /// Read buffer, kept between polls rather than zeroed on the stack by every poll.
+    chunk: Vec<u8>,
 }
 
 impl SourceTask for FileStreamSourceTask {
@@ -102,6 +104,7 @@ impl SourceTask for FileStreamSourceTask {
             file: None,
             position,
             pending: Vec::new(),
+            chunk: Vec::new(),
         })
     }
 
@@ -119,15 +122,27 @@ impl SourceTask for FileStreamSourceTask {
                 }
             },
         };
+        let read_from = self.position as u64 + self.pending.len() as u64;
+        // An idle file costs one stat per poll: with no whole line left over, there is
+        // nothing to return while a regular file is no longer than what was read (pipes
+        // and devices are always read).
+        if !self.pending.contains(&b'\n')
+            && file
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.len() <= read_from)
+        {
+            return Ok(Vec::new());
+        }
         // Seek every time: under WASI a read stream that hit end-of-file stays there, so
         // this is what lets a later poll see lines appended since.
-        file.seek(SeekFrom::Start(
-            self.position as u64 + self.pending.len() as u64,
-        ))?;
+        file.seek(SeekFrom::Start(read_from))?;
         let mut records = Vec::new();
         let mut scanned = 0; // bytes of `pending` known to hold no `\n`
         let mut consumed = 0; // bytes of `pending` already turned into records
-        let mut chunk = [0u8; 64 * 1024];
+        if self.chunk.is_empty() {
+            self.chunk = vec![0; 64 * 1024];
+        }
+        let chunk = &mut self.chunk;
         while records.len() < self.batch_size {
             match self.pending[scanned..].iter().position(|&b| b == b'\n') {
                 Some(i) => {
@@ -142,7 +157,7 @@ impl SourceTask for FileStreamSourceTask {
                 }
                 None => {
                     scanned = self.pending.len();
-                    let n = file.read(&mut chunk)?;
+                    let n = file.read(chunk)?;
                     if n == 0 {
                         break; // a partial last line waits for its newline
                     }
