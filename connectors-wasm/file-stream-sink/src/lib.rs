@@ -87,6 +87,24 @@ impl SinkTask for FileStreamSinkTask {
         Ok(())
     }
 
+    fn put_batch(&mut self, records: &[SinkRecordView<'_>]) -> Result<(), ConnectError> {
+        for record in records {
+            match &record.value {
+                // Strings, the usual case, are written as they are, without a copy.
+                ValueRef::String(s) => self.out.write_all(s.as_bytes())?,
+                ValueRef::Bytes(b) => self.out.write_all(String::from_utf8_lossy(b).as_bytes())?,
+                ValueRef::Other(v) => {
+                    self.line.clear();
+                    let _ = write!(self.line, "{}", JavaString(v));
+                    self.out.write_all(self.line.as_bytes())?;
+                }
+            }
+            self.out.write_all(b"\n")?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
     fn flush(&mut self, _current: &[PartitionOffset]) -> Result<(), ConnectError> {
         self.out.flush()?;
         self.out.get_ref().sync_data()?;
