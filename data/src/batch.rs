@@ -229,25 +229,30 @@ fn put_offset_map(out: &mut Vec<u8>, map: &OffsetMap) {
     put_u32(out, map.len() as u32);
     for (k, v) in map {
         put_str(out, k);
-        match v {
-            OffsetValue::Null => out.push(0),
-            OffsetValue::Boolean(b) => out.extend_from_slice(&[7, *b as u8]),
-            OffsetValue::Int64(i) => {
-                out.push(4);
-                out.extend_from_slice(&i.to_le_bytes());
-            }
-            OffsetValue::Float64(f) => {
-                out.push(6);
-                out.extend_from_slice(&f.to_le_bytes());
-            }
-            OffsetValue::String(s) => {
-                out.push(8);
-                put_str(out, s);
-            }
-            OffsetValue::Bytes(b) => {
-                out.push(9);
-                put_bytes(out, b);
-            }
+        put_offset_value(out, v);
+    }
+}
+
+fn put_offset_value(out: &mut Vec<u8>, v: &OffsetValue) {
+    match v {
+        OffsetValue::Null => out.push(0),
+        OffsetValue::Boolean(b) => out.extend_from_slice(&[7, *b as u8]),
+        OffsetValue::Int64(i) => {
+            let mut b = [4; 9];
+            b[1..].copy_from_slice(&i.to_le_bytes());
+            out.extend_from_slice(&b);
+        }
+        OffsetValue::Float64(f) => {
+            out.push(6);
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        OffsetValue::String(s) => {
+            out.push(8);
+            put_str(out, s);
+        }
+        OffsetValue::Bytes(b) => {
+            out.push(9);
+            put_bytes(out, b);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use wasmconnect_data::batch::{SourceBatchWriter, SourceRecordRef};
+use wasmconnect_data::batch::{EncodedOffsetMap, OffsetMapRef, SourceBatchWriter, SourceRecordRef};
 use wasmconnect_data::{
     OffsetMap, OffsetValue, Schema, SchemaRef, SchemaType, SourceRecord, Struct, Value,
 };
@@ -123,7 +123,8 @@ pub struct Generator {
 /// What [`Generator::fill`] rewrites in place for each record instead of allocating it.
 #[derive(Debug)]
 struct Scratch {
-    offset: OffsetMap,
+    partition: EncodedOffsetMap,
+    offset: OffsetValue,
     key: Value,
     value: Value,
 }
@@ -151,7 +152,8 @@ impl Generator {
             (None, None)
         };
         let scratch = Scratch {
-            offset: OffsetMap::from([("seq".to_owned(), OffsetValue::Int64(0))]),
+            partition: EncodedOffsetMap::new(&Self::source_partition(settings.task)),
+            offset: OffsetValue::Int64(0),
             key: Value::Null,
             value: if settings.schema {
                 Value::Struct(Struct {
@@ -209,10 +211,7 @@ impl Generator {
             self.next += step;
             let s = &self.settings;
             let sc = &mut self.scratch;
-            // The map's one entry, "seq".
-            if let Some(OffsetValue::Int64(o)) = sc.offset.values_mut().next() {
-                *o = seq;
-            }
+            sc.offset = OffsetValue::Int64(seq);
             if s.key {
                 if let Value::Bytes(buf) = &mut sc.key {
                     buf.clear();
@@ -237,8 +236,8 @@ impl Generator {
             out.push_ref(SourceRecordRef {
                 topic: &s.topic,
                 kafka_partition: None,
-                source_partition: &self.partition,
-                source_offset: &sc.offset,
+                source_partition: OffsetMapRef::Encoded(&sc.partition),
+                source_offset: OffsetMapRef::Single("seq", &sc.offset),
                 key_schema: if s.key {
                     self.key_schema.as_ref()
                 } else {

@@ -61,13 +61,21 @@ pub struct SinkRecordRef<'a> {
 }
 
 /// Builds a sink batch one record at a time; reusable with [`SinkWriter::clear`].
+///
+/// The records go into the batch buffer right after room left for the header and schema
+/// table, as long as the previous batch's: when the table is the same size again (the same
+/// schemas, as from one converter), [`SinkWriter::finish`] writes it in place and the records
+/// are never copied.
 #[derive(Debug, Default)]
 pub struct SinkWriter {
     /// The schema table so far, in order of first use.
     schemas: Vec<SchemaRef>,
-    /// The records written so far.
-    body: Vec<u8>,
+    /// `head` bytes for the header and schema table, then the records written so far.
+    buf: Vec<u8>,
+    head: usize,
     records: usize,
+    /// The header being written by `finish`.
+    scratch: Vec<u8>,
 }
 
 impl SinkWriter {
@@ -79,7 +87,8 @@ impl SinkWriter {
     /// Forgets the records written, keeping the allocations.
     pub fn clear(&mut self) {
         self.schemas.clear();
-        self.body.clear();
+        self.buf.clear();
+        self.buf.resize(self.head, 0);
         self.records = 0;
     }
 
@@ -100,38 +109,58 @@ impl SinkWriter {
         headers: impl ExactSizeIterator<Item = HeaderRef<'h>>,
     ) {
         let r = record;
-        put_str(&mut self.body, r.topic);
-        self.body
-            .extend_from_slice(&r.kafka_partition.to_le_bytes());
-        self.body.extend_from_slice(&r.kafka_offset.to_le_bytes());
+        put_str(&mut self.buf, r.topic);
+        self.buf.extend_from_slice(&r.kafka_partition.to_le_bytes());
+        self.buf.extend_from_slice(&r.kafka_offset.to_le_bytes());
         let key_ref = self.schema_ref(r.key_schema);
-        put_u32(&mut self.body, key_ref);
-        put_value_ref(&mut self.body, r.key);
+        put_u32(&mut self.buf, key_ref);
+        put_value_ref(&mut self.buf, r.key);
         let value_ref = self.schema_ref(r.value_schema);
-        put_u32(&mut self.body, value_ref);
-        put_value_ref(&mut self.body, r.value);
-        put_opt_i64(&mut self.body, r.timestamp);
-        self.body.push(r.timestamp_type as u8);
-        put_u32(&mut self.body, headers.len() as u32);
+        put_u32(&mut self.buf, value_ref);
+        put_value_ref(&mut self.buf, r.value);
+        put_opt_i64(&mut self.buf, r.timestamp);
+        self.buf.push(r.timestamp_type as u8);
+        put_u32(&mut self.buf, headers.len() as u32);
         for h in headers {
-            put_str(&mut self.body, h.key);
+            put_str(&mut self.buf, h.key);
             let schema_ref = self.schema_ref(h.schema);
-            put_u32(&mut self.body, schema_ref);
-            put_value_ref(&mut self.body, h.value);
+            put_u32(&mut self.buf, schema_ref);
+            put_value_ref(&mut self.buf, h.value);
         }
         self.records += 1;
     }
 
-    /// Appends the batch of the records written to `out`.
+    /// The batch of the records written since the last [`SinkWriter::clear`]. More records
+    /// may be pushed afterwards; the next `finish` includes them.
+    pub fn finish(&mut self) -> &[u8] {
+        let mut header = std::mem::take(&mut self.scratch);
+        header.clear();
+        self.write_header(&mut header);
+        if header.len() == self.head {
+            self.buf[..self.head].copy_from_slice(&header);
+        } else {
+            self.buf.splice(..self.head, header.iter().copied());
+            self.head = header.len();
+        }
+        self.scratch = header;
+        &self.buf
+    }
+
+    /// Appends the batch of the records written since the last [`SinkWriter::clear`] to
+    /// `out`.
     pub fn finish_into(&self, out: &mut Vec<u8>) {
-        out.reserve(self.body.len() + self.schemas.len() * 8 + 12);
+        out.reserve(self.buf.len() - self.head + self.schemas.len() * 8 + 12);
+        self.write_header(out);
+        out.extend_from_slice(&self.buf[self.head..]);
+    }
+
+    fn write_header(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(MAGIC);
         put_u32(out, self.schemas.len() as u32);
         for s in &self.schemas {
             put_schema(out, s);
         }
         put_u32(out, self.records as u32);
-        out.extend_from_slice(&self.body);
     }
 
     /// The schema-ref of a slot, adding `schema` to the table if it is new (as
@@ -202,6 +231,8 @@ mod tests {
         assert_eq!(w.len(), records.len());
         let mut out = Vec::new();
         w.finish_into(&mut out);
+        assert_eq!(w.finish(), out);
+        assert_eq!(w.finish(), out, "finish twice");
         out
     }
 
@@ -366,5 +397,62 @@ mod tests {
         w.finish_into(&mut out);
         assert_eq!(&out[..6], b"prefix");
         assert_eq!(out[6..], encode_sink(&records));
+        assert_eq!(w.finish(), encode_sink(&records));
+    }
+
+    #[test]
+    fn reuse_across_batches_with_other_tables() {
+        // Batches whose schema tables differ in size, then repeat: the records written
+        // after the reserved head must move or stay as needed.
+        let batches: Vec<Vec<SinkRecord>> = vec![
+            vec![record(1, Value::Null, Value::Null, None)],
+            (0..4)
+                .map(|i| {
+                    record(
+                        i,
+                        Value::Bytes(vec![i as u8]),
+                        Value::String("v".into()),
+                        Some(Schema::optional_string()),
+                    )
+                })
+                .collect(),
+            (0..4)
+                .map(|i| {
+                    record(
+                        i + 10,
+                        Value::Bytes(vec![i as u8]),
+                        Value::String("w".into()),
+                        Some(Schema::optional_string()),
+                    )
+                })
+                .collect(),
+            vec![],
+            vec![record(3, Value::Null, Value::Bytes(vec![1]), None)],
+        ];
+        let mut w = SinkWriter::new();
+        for batch in batches.iter().chain(batches.iter().rev()) {
+            w.clear();
+            for r in batch {
+                w.push(
+                    SinkRecordRef {
+                        topic: &r.topic,
+                        kafka_partition: r.kafka_partition,
+                        kafka_offset: r.kafka_offset,
+                        key_schema: r.key_schema.as_ref(),
+                        key: part(&r.key, true),
+                        value_schema: r.value_schema.as_ref(),
+                        value: part(&r.value, true),
+                        timestamp: r.timestamp,
+                        timestamp_type: r.timestamp_type,
+                    },
+                    r.headers.iter().map(|h| HeaderRef {
+                        key: &h.key,
+                        schema: h.schema.as_ref(),
+                        value: part(&h.value, true),
+                    }),
+                );
+            }
+            assert_eq!(w.finish(), encode_sink(batch));
+        }
     }
 }

@@ -7,10 +7,13 @@
 
 use std::sync::Arc;
 
-use super::{DecodeError, DecodeErrorKind, MAGIC, Reader, put_headers_refs, put_offset_map};
+use super::{
+    DecodeError, DecodeErrorKind, MAGIC, Reader, put_headers_refs, put_offset_map, put_offset_value,
+};
 use super::{put_opt_i64, put_str, put_u32, put_value};
 use crate::{
-    Header, OffsetMap, SchemaRef, SchemaType, SinkRecord, SourceRecord, TimestampType, Value,
+    Header, OffsetMap, OffsetValue, SchemaRef, SchemaType, SinkRecord, SourceRecord, TimestampType,
+    Value,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -26,9 +29,9 @@ pub struct SourceRecordRef<'a> {
     /// Destination partition, if the task picks one.
     pub kafka_partition: Option<i32>,
     /// Source partition.
-    pub source_partition: &'a OffsetMap,
+    pub source_partition: OffsetMapRef<'a>,
     /// Source offset.
-    pub source_offset: &'a OffsetMap,
+    pub source_offset: OffsetMapRef<'a>,
     /// Key schema.
     pub key_schema: Option<&'a SchemaRef>,
     /// Key.
@@ -48,8 +51,8 @@ impl<'a> From<&'a SourceRecord> for SourceRecordRef<'a> {
         Self {
             topic: &r.topic,
             kafka_partition: r.kafka_partition,
-            source_partition: &r.source_partition,
-            source_offset: &r.source_offset,
+            source_partition: OffsetMapRef::Map(&r.source_partition),
+            source_offset: OffsetMapRef::Map(&r.source_offset),
             key_schema: r.key_schema.as_ref(),
             key: &r.key,
             value_schema: r.value_schema.as_ref(),
@@ -57,6 +60,58 @@ impl<'a> From<&'a SourceRecord> for SourceRecordRef<'a> {
             timestamp: r.timestamp,
             headers: &r.headers,
         }
+    }
+}
+
+/// A source partition or offset for [`SourceRecordRef`]: a map, a map encoded once
+/// ([`EncodedOffsetMap`], for a partition that every record repeats), or a map of one entry
+/// (the usual offset: a position, a sequence number), which needs no map at all.
+#[derive(Debug, Clone, Copy)]
+pub enum OffsetMapRef<'a> {
+    /// A map.
+    Map(&'a OffsetMap),
+    /// A map encoded beforehand.
+    Encoded(&'a EncodedOffsetMap),
+    /// A map of one entry.
+    Single(&'a str, &'a OffsetValue),
+}
+
+impl<'a> From<&'a OffsetMap> for OffsetMapRef<'a> {
+    fn from(map: &'a OffsetMap) -> Self {
+        Self::Map(map)
+    }
+}
+
+impl<'a> From<&'a EncodedOffsetMap> for OffsetMapRef<'a> {
+    fn from(map: &'a EncodedOffsetMap) -> Self {
+        Self::Encoded(map)
+    }
+}
+
+impl OffsetMapRef<'_> {
+    fn put(self, out: &mut Vec<u8>) {
+        match self {
+            Self::Map(map) => put_offset_map(out, map),
+            Self::Encoded(e) => out.extend_from_slice(&e.0),
+            Self::Single(key, value) => {
+                put_u32(out, 1);
+                put_str(out, key);
+                put_offset_value(out, value);
+            }
+        }
+    }
+}
+
+/// An offset map in its batch encoding, made once and copied into every record that uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedOffsetMap(Vec<u8>);
+
+impl EncodedOffsetMap {
+    /// Encodes `map`.
+    pub fn new(map: &OffsetMap) -> Self {
+        let mut out = Vec::new();
+        put_offset_map(&mut out, map);
+        Self(out)
     }
 }
 
@@ -127,8 +182,8 @@ impl SourceBatchWriter {
                 out.extend_from_slice(&p.to_le_bytes());
             }
         }
-        put_offset_map(out, r.source_partition);
-        put_offset_map(out, r.source_offset);
+        r.source_partition.put(out);
+        r.source_offset.put(out);
         let key_ref = schema_index(&mut self.schemas, r.key_schema);
         put_u32(&mut self.buf, key_ref);
         put_value(&mut self.buf, r.key);
@@ -510,6 +565,22 @@ mod tests {
         assert_eq!(w.len(), records.len());
         assert_eq!(w.finish(), encode_source(&records));
         assert_eq!(SourceBatchWriter::new().finish(), encode_source(&[]));
+    }
+
+    #[test]
+    fn offset_maps_by_reference_encode_as_maps() {
+        let records = sources();
+        let mut w = SourceBatchWriter::new();
+        for r in &records {
+            let partition = EncodedOffsetMap::new(&r.source_partition);
+            let (key, value) = r.source_offset.iter().next().unwrap();
+            w.push_ref(SourceRecordRef {
+                source_partition: (&partition).into(),
+                source_offset: OffsetMapRef::Single(key, value),
+                ..SourceRecordRef::from(r)
+            });
+        }
+        assert_eq!(w.finish(), encode_source(&records));
     }
 
     #[test]

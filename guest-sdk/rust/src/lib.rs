@@ -61,7 +61,9 @@ pub use sink::{PartitionOffset, SinkConnector, SinkContext, SinkTask, TopicParti
 pub use source::{OffsetReader, RecordMetadata, SourceConnector, SourceTask};
 /// A batch of source records being written: what [`SourceTask::poll_batch`] fills.
 pub use wasmconnect_data::batch::SourceBatchWriter as SourceBatch;
-pub use wasmconnect_data::batch::{RawOffsetMap, SinkRecordView, SourceRecordRef, ValueRef};
+pub use wasmconnect_data::batch::{
+    EncodedOffsetMap, OffsetMapRef, RawOffsetMap, SinkRecordView, SourceRecordRef, ValueRef,
+};
 pub use wasmconnect_data::*;
 
 #[doc(hidden)]
