@@ -387,19 +387,6 @@ impl SinkRecordView<'_> {
 }
 
 impl<'a> Reader<'a> {
-    /// A topic: borrowed, and when it repeats the previous record's bytes, not checked again.
-    fn topic(&mut self, last: &mut &'a str) -> Result<&'a str, DecodeError> {
-        let at = self.pos;
-        let b = self.bytes()?;
-        if b == last.as_bytes() {
-            return Ok(last);
-        }
-        let s =
-            std::str::from_utf8(b).map_err(|_| self.err_at(at, DecodeErrorKind::InvalidUtf8))?;
-        *last = s;
-        Ok(s)
-    }
-
     fn raw_offset_map(&mut self) -> Result<RawOffsetMap<'a>, DecodeError> {
         let start = self.pos;
         self.offset_map_checked()?;
@@ -411,6 +398,10 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let tag = self.buf.get(at).copied();
         let ty = match tag {
+            Some(0) if schema.is_none_or(|s| s.optional || s.default_value.is_some()) => {
+                self.pos += 1;
+                return Ok(ValueRef::Other(Value::Null));
+            }
             Some(8) => SchemaType::String,
             Some(9) => SchemaType::Bytes,
             _ => return self.value(schema, 0).map(ValueRef::Other),
@@ -441,7 +432,7 @@ pub fn decode_source_views(bytes: &[u8]) -> Result<Vec<SourceRecordView<'_>>, De
     let mut records = Vec::with_capacity(r.cap(count));
     let mut last_topic = "";
     for _ in 0..count {
-        let topic = r.topic(&mut last_topic)?;
+        let topic = r.str()?;
         let kafka_partition = if r.flag()? { Some(r.i32()?) } else { None };
         let source_partition = r.raw_offset_map()?;
         let source_offset = r.raw_offset_map()?;
@@ -475,7 +466,7 @@ pub fn decode_sink_views(bytes: &[u8]) -> Result<Vec<SinkRecordView<'_>>, Decode
     let mut records = Vec::with_capacity(r.cap(count));
     let mut last_topic = "";
     for _ in 0..count {
-        let topic = r.topic(&mut last_topic)?;
+        let topic = r.str()?;
         let kafka_partition = r.i32()?;
         let kafka_offset = r.i64()?;
         let key_schema = r.schema_ref(&table)?;
