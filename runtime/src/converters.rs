@@ -57,6 +57,17 @@ pub trait Converter: Send + Sync + std::fmt::Debug {
         bytes: Option<&[u8]>,
     ) -> Result<SchemaAndValue, ConverterError>;
 
+    /// [`Converter::to_connect`] with the bytes by value, so a converter that keeps them
+    /// (`ByteArrayConverter`, `StringConverter` on UTF-8) moves them instead of copying them.
+    /// The default borrows them.
+    fn to_connect_owned(
+        &self,
+        topic: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<SchemaAndValue, ConverterError> {
+        self.to_connect(topic, bytes.as_deref())
+    }
+
     /// Connect to bytes (source side). `None` means Kafka writes a null key or value. Like
     /// Kafka's, `JsonConverter` only returns `None` for a null value *without* a schema: a null
     /// with a schema becomes an envelope with `"payload":null` (schemas on) or the text `null`.
@@ -248,6 +259,7 @@ mod tests {
             let c = build(class, &cfg(&[]), false).unwrap();
             let sv = c.to_connect("t", None).unwrap();
             assert_eq!(sv.value, Value::Null, "{class}");
+            assert_eq!(c.to_connect_owned("t", None).unwrap(), sv, "{class}");
             assert_eq!(c.from_connect("t", None, &Value::Null).unwrap(), None);
         }
     }

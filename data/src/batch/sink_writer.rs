@@ -131,8 +131,9 @@ impl SinkWriter {
     }
 
     /// The batch of the records written since the last [`SinkWriter::clear`]. More records
-    /// may be pushed afterwards; the next `finish` includes them.
-    pub fn finish(&mut self) -> &[u8] {
+    /// may be pushed afterwards; the next `finish` includes them. (A `Vec`, as wasmtime's
+    /// bindings take a `list<u8>` argument.)
+    pub fn finish(&mut self) -> &Vec<u8> {
         let mut header = std::mem::take(&mut self.scratch);
         header.clear();
         self.write_header(&mut header);
@@ -231,8 +232,8 @@ mod tests {
         assert_eq!(w.len(), records.len());
         let mut out = Vec::new();
         w.finish_into(&mut out);
-        assert_eq!(w.finish(), out);
-        assert_eq!(w.finish(), out, "finish twice");
+        assert_eq!(*w.finish(), out);
+        assert_eq!(*w.finish(), out, "finish twice");
         out
     }
 
@@ -397,7 +398,7 @@ mod tests {
         w.finish_into(&mut out);
         assert_eq!(&out[..6], b"prefix");
         assert_eq!(out[6..], encode_sink(&records));
-        assert_eq!(w.finish(), encode_sink(&records));
+        assert_eq!(*w.finish(), encode_sink(&records));
     }
 
     #[test]
@@ -452,7 +453,7 @@ mod tests {
                     }),
                 );
             }
-            assert_eq!(w.finish(), encode_sink(batch));
+            assert_eq!(*w.finish(), encode_sink(batch));
         }
     }
 }

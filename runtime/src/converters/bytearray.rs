@@ -21,6 +21,17 @@ impl Converter for ByteArrayConverter {
         })
     }
 
+    fn to_connect_owned(
+        &self,
+        _topic: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<SchemaAndValue, ConverterError> {
+        Ok(SchemaAndValue {
+            schema: Some(Schema::optional_bytes()),
+            value: bytes.map_or(Value::Null, Value::Bytes),
+        })
+    }
+
     fn from_connect(
         &self,
         _topic: &str,
@@ -61,6 +72,7 @@ mod tests {
             let sv = c.to_connect("t", Some(b)).unwrap();
             assert_eq!(sv.schema, Some(Schema::optional_bytes()));
             assert_eq!(sv.value, Value::Bytes(b.to_vec()));
+            assert_eq!(c.to_connect_owned("t", Some(b.to_vec())).unwrap(), sv);
         }
         let sv = c.to_connect("t", None).unwrap();
         assert_eq!(sv.schema, Some(Schema::optional_bytes()));

@@ -43,6 +43,15 @@ impl Encoding {
             .collect()
     }
 
+    /// [`Encoding::decode`] of bytes it may keep: valid UTF-8 is moved, not copied.
+    fn decode_owned(self, bytes: Vec<u8>) -> String {
+        match self {
+            Self::Utf8 => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            _ => self.decode(&bytes),
+        }
+    }
+
     /// Java's `new String(bytes, charset)`: malformed input becomes U+FFFD.
     fn decode(self, bytes: &[u8]) -> String {
         match self {
@@ -115,6 +124,19 @@ impl Converter for StringConverter {
         })
     }
 
+    fn to_connect_owned(
+        &self,
+        _topic: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<SchemaAndValue, ConverterError> {
+        Ok(SchemaAndValue {
+            schema: Some(Schema::optional_string()),
+            value: bytes.map_or(Value::Null, |b| {
+                Value::String(self.encoding.decode_owned(b))
+            }),
+        })
+    }
+
     fn from_connect(
         &self,
         _topic: &str,
@@ -161,6 +183,7 @@ mod tests {
             let sv = c.to_connect("t", bytes.as_deref()).unwrap();
             assert_eq!(sv.schema, Some(Schema::optional_string()));
             assert_eq!(sv.value, Value::String(s.into()));
+            assert_eq!(c.to_connect_owned("t", bytes).unwrap(), sv);
         }
         let sv = c.to_connect("t", None).unwrap();
         assert_eq!(
@@ -175,6 +198,10 @@ mod tests {
         // Kafka: new String({0xff, 'a'}, UTF_8) => "\uFFFDa".
         let sv = utf8().to_connect("t", Some(&[0xff, b'a'])).unwrap();
         assert_eq!(sv.value, Value::String("\u{fffd}a".into()));
+        let owned = utf8()
+            .to_connect_owned("t", Some(vec![0xff, b'a']))
+            .unwrap();
+        assert_eq!(owned, sv);
     }
 
     #[test]
@@ -234,6 +261,13 @@ mod tests {
         assert_eq!(out.as_deref(), Some(&[0xe9, b'?'][..]));
         assert_eq!(
             latin1.to_connect("t", Some(&[0xe9])).unwrap().value,
+            Value::String("é".into())
+        );
+        assert_eq!(
+            latin1
+                .to_connect_owned("t", Some(vec![0xe9]))
+                .unwrap()
+                .value,
             Value::String("é".into())
         );
         assert!(StringConverter::new(&cfg("utf8"), false).is_ok());

@@ -3,14 +3,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use tokio::task::JoinSet;
 use tracing::Instrument;
-use wasmconnect_data::{Header, Schema, SinkRecord, TimestampType, Value, batch};
+use wasmconnect_data::batch::sink_writer::{HeaderRef, SinkRecordRef, SinkWriter, ValueRef};
+use wasmconnect_data::{Schema, TimestampType};
 
 use super::{Backoff, State, Status, TaskContext};
-use crate::kafka::{FetchedRecord, OutRecord};
+use crate::converters::SchemaAndValue;
+use crate::kafka::{FetchedRecord, KafkaError, OutRecord};
 use crate::sandbox::{ConnectError, SandboxError, SinkTaskInstance, TopicPartition};
 
-/// Bytes asked per partition per fetch.
+/// Bytes asked per partition per fetch (the broker's `partition_max_bytes`). With one fetch
+/// ahead, up to twice this per partition is in memory besides the batch being put.
 const FETCH_MAX_BYTES: i32 = 4 << 20;
 /// How long a fetch waits for data at the broker.
 const FETCH_MAX_WAIT_MS: i32 = 200;
@@ -66,6 +70,10 @@ struct SinkState {
     paused: BTreeSet<TopicPartition>,
     /// The records of the current batch as read, for the dead letter queue.
     raw: std::collections::HashMap<(TopicPartition, i64), FetchedRecord>,
+    /// The next fetch, started when the previous one returned.
+    prefetch: Option<Fetch>,
+    /// The batch being written (kept to reuse its allocations).
+    writer: SinkWriter,
 }
 
 fn group(ctx: &TaskContext) -> String {
@@ -188,6 +196,7 @@ async fn sink_loop(
             return Ok(());
         }
         if ctx.control.borrow().paused {
+            sink.prefetch = None;
             commit(ctx, task, sink).await?;
             if !ctx.wait_runnable().await {
                 return Ok(());
@@ -201,35 +210,68 @@ async fn sink_loop(
             }
         }
         let fetched = fetch(ctx, sink).await;
-        let mut records = Vec::new();
         sink.raw.clear();
+        sink.writer.clear();
         let keep_raw = ctx.tolerates_errors() && ctx.dlq_topic().is_some();
+        let header_schema = Schema::optional_bytes();
+        // Per partition of the batch: the offset after its last record, delivered or skipped.
+        let mut done: Vec<(TopicPartition, i64)> = Vec::with_capacity(fetched.len());
         for (tp, batch) in fetched {
+            let Some(last) = batch.last().map(|r| r.offset) else {
+                continue;
+            };
             for r in batch {
-                let offset = r.offset;
                 if keep_raw {
-                    sink.raw.insert((tp.clone(), offset), r.clone());
+                    sink.raw.insert((tp.clone(), r.offset), r.clone());
                 }
-                match convert(ctx, &tp, r) {
-                    Ok(record) => records.push(record),
+                let FetchedRecord {
+                    offset,
+                    key,
+                    value,
+                    headers,
+                    timestamp_ms,
+                } = r;
+                match convert(ctx, &tp, offset, key, value) {
+                    Ok((key, value)) => sink.writer.push(
+                        SinkRecordRef {
+                            topic: &tp.0,
+                            kafka_partition: tp.1,
+                            kafka_offset: offset,
+                            key_schema: key.schema.as_ref(),
+                            key: ValueRef::Value(&key.value),
+                            value_schema: value.schema.as_ref(),
+                            value: ValueRef::Value(&value.value),
+                            timestamp: (timestamp_ms >= 0).then_some(timestamp_ms),
+                            timestamp_type: if timestamp_ms >= 0 {
+                                TimestampType::CreateTime
+                            } else {
+                                TimestampType::NoTimestampType
+                            },
+                        },
+                        headers.iter().map(|(k, v)| HeaderRef {
+                            key: k,
+                            schema: Some(&header_schema),
+                            value: ValueRef::Bytes(v),
+                        }),
+                    ),
                     Err(e) if ctx.tolerates_errors() => {
                         // errors.tolerance=all: skip it, as Connect does, and keep going.
                         let raw = sink.raw.get(&(tp.clone(), offset));
                         errant(ctx, &tp, offset, raw, &e.to_string()).await;
-                        sink.positions.insert(tp.clone(), offset + 1);
-                        sink.delivered.insert(tp.clone(), offset + 1);
                     }
                     Err(e) => return Err(e),
                 }
             }
+            done.push((tp, last + 1));
         }
-        if !records.is_empty() {
-            ctx.metrics
-                .records
-                .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            let bytes = batch::encode_sink(&records);
+        if !sink.writer.is_empty() {
+            ctx.metrics.records.fetch_add(
+                sink.writer.len() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            let bytes = sink.writer.finish();
             loop {
-                match task.put(&bytes).await {
+                match task.put(bytes).await {
                     Ok(()) => break,
                     Err(e) if e.is_retriable() => {
                         tracing::warn!(error = %e, "put failed, redelivering");
@@ -242,11 +284,11 @@ async fn sink_loop(
                 }
             }
             backoff.reset();
-            for r in &records {
-                let tp = (r.topic.clone(), r.kafka_partition);
-                sink.delivered.insert(tp.clone(), r.kafka_offset + 1);
-                sink.positions.insert(tp, r.kafka_offset + 1);
-            }
+        }
+        // Only the last offset of each partition matters: one update per partition.
+        for (tp, next) in done {
+            set_offset(&mut sink.delivered, &tp, next);
+            set_offset(&mut sink.positions, &tp, next);
         }
         let requests = task.take_requests();
         let commit_now = requests.commit;
@@ -367,33 +409,77 @@ async fn errant(
     }
 }
 
+/// `offset` as the value of `tp` in `map`, without cloning the key if it is there.
+fn set_offset(map: &mut BTreeMap<TopicPartition, i64>, tp: &TopicPartition, offset: i64) {
+    match map.get_mut(tp) {
+        Some(o) => *o = offset,
+        None => {
+            map.insert(tp.clone(), offset);
+        }
+    }
+}
+
+type FetchResult = (
+    TopicPartition,
+    i64,
+    Result<(Vec<FetchedRecord>, i64), KafkaError>,
+);
+
+/// A fetch in flight: one request per partition, concurrently. Dropping it aborts them.
+#[derive(Debug)]
+struct Fetch {
+    /// The partitions and offsets asked, in partition order.
+    wanted: Vec<(TopicPartition, i64)>,
+    requests: JoinSet<FetchResult>,
+}
+
+impl Fetch {
+    fn start(ctx: &TaskContext, wanted: Vec<(TopicPartition, i64)>) -> Self {
+        let mut requests = JoinSet::new();
+        for (tp, offset) in wanted.iter().cloned() {
+            let consumer = ctx.kafka.consumer.clone();
+            requests.spawn(async move {
+                let r = consumer
+                    .fetch(&tp.0, tp.1, offset, FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS)
+                    .await;
+                (tp, offset, r)
+            });
+        }
+        Self { wanted, requests }
+    }
+}
+
+/// The partitions to fetch and from where: every assigned one not paused.
+fn wanted(sink: &SinkState) -> Vec<(TopicPartition, i64)> {
+    sink.positions
+        .iter()
+        .filter(|(tp, _)| !sink.paused.contains(*tp))
+        .map(|(tp, o)| (tp.clone(), *o))
+        .collect()
+}
+
+/// The next records of the partitions to fetch, per partition in partition order.
+///
+/// Uses the fetch started ahead if it asked for exactly the current positions (nothing
+/// was paused, resumed, reset, skipped or assigned since), else fetches now. Once the
+/// records are in, starts the next fetch from the offsets after them, so it runs while
+/// these are converted and put.
 async fn fetch(
     ctx: &mut TaskContext,
     sink: &mut SinkState,
 ) -> Vec<(TopicPartition, Vec<FetchedRecord>)> {
-    let wanted: Vec<(TopicPartition, i64)> = sink
-        .positions
-        .iter()
-        .filter(|(tp, _)| !sink.paused.contains(*tp))
-        .map(|(tp, o)| (tp.clone(), *o))
-        .collect();
+    let wanted = wanted(sink);
     if wanted.is_empty() {
+        sink.prefetch = None;
         ctx.sleep(Duration::from_millis(100)).await;
         return Vec::new();
     }
-    // One fetch per partition, concurrently.
-    let mut fetches = tokio::task::JoinSet::new();
-    for (tp, offset) in wanted {
-        let consumer = ctx.kafka.consumer.clone();
-        fetches.spawn(async move {
-            let r = consumer
-                .fetch(&tp.0, tp.1, offset, FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS)
-                .await;
-            (tp, offset, r)
-        });
-    }
+    let mut pending = match sink.prefetch.take() {
+        Some(f) if f.wanted == wanted => f,
+        _ => Fetch::start(ctx, wanted),
+    };
     let mut results = Vec::new();
-    while let Some(done) = fetches.join_next().await {
+    while let Some(done) = pending.requests.join_next().await {
         if let Ok(r) = done {
             results.push(r);
         }
@@ -403,8 +489,11 @@ async fn fetch(
     let mut any_error = false;
     for (tp, offset, r) in results {
         match r {
-            Ok((records, _hwm)) => {
-                let records: Vec<_> = records.into_iter().filter(|r| r.offset >= offset).collect();
+            Ok((mut records, _hwm)) => {
+                // A fetch starts at the batch holding `offset`: drop what precedes it.
+                if records.first().is_some_and(|r| r.offset < offset) {
+                    records.retain(|r| r.offset >= offset);
+                }
                 if !records.is_empty() {
                     out.push((tp, records));
                 }
@@ -423,6 +512,19 @@ async fn fetch(
     }
     if any_error {
         ctx.sleep(Duration::from_millis(500)).await;
+    } else if !ctx.stopping() {
+        // The positions once these records are delivered (or skipped).
+        let mut next = self::wanted(sink);
+        for (tp, offset) in &mut next {
+            if let Ok(i) = out.binary_search_by(|(t, _)| t.cmp(tp))
+                && let Some(last) = out[i].1.last()
+            {
+                *offset = last.offset + 1;
+            }
+        }
+        if !next.is_empty() {
+            sink.prefetch = Some(Fetch::start(ctx, next));
+        }
     }
     out
 }
@@ -430,52 +532,30 @@ async fn fetch(
 fn convert(
     ctx: &TaskContext,
     tp: &TopicPartition,
-    r: FetchedRecord,
-) -> Result<SinkRecord, SandboxError> {
+    offset: i64,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+) -> Result<(SchemaAndValue, SchemaAndValue), SandboxError> {
     let topic = &tp.0;
     let key = ctx
         .key_converter
-        .to_connect(topic, r.key.as_deref())
+        .to_connect_owned(topic, key)
         .map_err(|e| {
             SandboxError::Guest(ConnectError::Fatal(format!(
-                "key converter failed for {topic}-{}@{}: {e}",
-                tp.1, r.offset
+                "key converter failed for {topic}-{}@{offset}: {e}",
+                tp.1
             )))
         })?;
     let value = ctx
         .value_converter
-        .to_connect(topic, r.value.as_deref())
+        .to_connect_owned(topic, value)
         .map_err(|e| {
             SandboxError::Guest(ConnectError::Fatal(format!(
-                "value converter failed for {topic}-{}@{}: {e}",
-                tp.1, r.offset
+                "value converter failed for {topic}-{}@{offset}: {e}",
+                tp.1
             )))
         })?;
-    let headers = r
-        .headers
-        .into_iter()
-        .map(|(k, v)| Header {
-            key: k,
-            schema: Some(Schema::optional_bytes()),
-            value: Value::Bytes(v),
-        })
-        .collect();
-    Ok(SinkRecord {
-        topic: topic.clone(),
-        kafka_partition: tp.1,
-        kafka_offset: r.offset,
-        key_schema: key.schema,
-        key: key.value,
-        value_schema: value.schema,
-        value: value.value,
-        timestamp: (r.timestamp_ms >= 0).then_some(r.timestamp_ms),
-        timestamp_type: if r.timestamp_ms >= 0 {
-            TimestampType::CreateTime
-        } else {
-            TimestampType::NoTimestampType
-        },
-        headers,
-    })
+    Ok((key, value))
 }
 
 /// `pre-commit`, then commits what it returned to the group `connect-<name>`.
