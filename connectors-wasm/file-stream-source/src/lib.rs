@@ -71,7 +71,8 @@ pub struct FileStreamSourceTask {
     path: String,
     topic: String,
     batch_size: usize,
-    partition: OffsetMap,
+    /// The source partition `{"filename": path}`, encoded once for every record.
+    partition: EncodedOffsetMap,
     file: Option<File>,
     /// File position of `pending[0]`: just after the last line returned.
     position: i64,
@@ -100,7 +101,7 @@ impl SourceTask for FileStreamSourceTask {
             topic: config.require(TOPIC)?.to_owned(),
             batch_size: config.get_int(BATCH_SIZE)?.unwrap_or(2000).max(1) as usize,
             path,
-            partition,
+            partition: EncodedOffsetMap::new(&partition),
             file: None,
             position,
             pending: Vec::new(),
@@ -108,12 +109,12 @@ impl SourceTask for FileStreamSourceTask {
         })
     }
 
-    fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+    fn poll_batch(&mut self, batch: &mut SourceBatch) -> Result<(), ConnectError> {
         let file = match &mut self.file {
             Some(f) => f,
             None => match File::open(&self.path) {
                 Ok(f) => self.file.insert(f),
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()), // wait for it
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()), // wait for it
                 Err(e) => {
                     return Err(ConnectError::fatal(format!(
                         "cannot open {}: {e}",
@@ -131,27 +132,46 @@ impl SourceTask for FileStreamSourceTask {
                 .metadata()
                 .is_ok_and(|m| m.is_file() && m.len() <= read_from)
         {
-            return Ok(Vec::new());
+            return Ok(());
         }
         // Seek every time: under WASI a read stream that hit end-of-file stays there, so
         // this is what lets a later poll see lines appended since.
         file.seek(SeekFrom::Start(read_from))?;
-        let mut records = Vec::new();
+        // One value, refilled for every line: the batch keeps the bytes, not the record.
+        let mut value = Value::String(String::new());
+        let schema = Schema::string();
         let mut scanned = 0; // bytes of `pending` known to hold no `\n`
         let mut consumed = 0; // bytes of `pending` already turned into records
         if self.chunk.is_empty() {
             self.chunk = vec![0; 64 * 1024];
         }
         let chunk = &mut self.chunk;
-        while records.len() < self.batch_size {
+        while batch.len() < self.batch_size {
             match self.pending[scanned..].iter().position(|&b| b == b'\n') {
                 Some(i) => {
                     let end = scanned + i;
                     let line = &self.pending[consumed..end];
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     self.position += (end + 1 - consumed) as i64;
-                    let line = String::from_utf8_lossy(line).into_owned();
-                    records.push(record(&self.partition, &self.topic, self.position, line));
+                    if let Value::String(text) = &mut value {
+                        text.clear();
+                        text.push_str(&String::from_utf8_lossy(line));
+                    }
+                    batch.push_ref(SourceRecordRef {
+                        topic: &self.topic,
+                        kafka_partition: None,
+                        source_partition: OffsetMapRef::Encoded(&self.partition),
+                        source_offset: OffsetMapRef::Single(
+                            POSITION,
+                            &OffsetValue::Int64(self.position),
+                        ),
+                        key_schema: None,
+                        key: &Value::Null,
+                        value_schema: Some(&schema),
+                        value: &value,
+                        timestamp: None,
+                        headers: &[],
+                    });
                     consumed = end + 1;
                     scanned = consumed;
                 }
@@ -166,27 +186,12 @@ impl SourceTask for FileStreamSourceTask {
             }
         }
         self.pending.drain(..consumed);
-        Ok(records)
+        Ok(())
     }
 
     fn stop(&mut self) -> Result<(), ConnectError> {
         self.file = None;
         Ok(())
-    }
-}
-
-fn record(partition: &OffsetMap, topic: &str, position: i64, line: String) -> SourceRecord {
-    SourceRecord {
-        source_partition: partition.clone(),
-        source_offset: OffsetMap::from([(POSITION.to_owned(), OffsetValue::Int64(position))]),
-        topic: topic.to_owned(),
-        kafka_partition: None,
-        key_schema: None,
-        key: Value::Null,
-        value_schema: Some(Schema::string()),
-        value: Value::String(line),
-        timestamp: None,
-        headers: Vec::new(),
     }
 }
 

@@ -430,7 +430,6 @@ pub fn decode_source_views(bytes: &[u8]) -> Result<Vec<SourceRecordView<'_>>, De
     let mut r = Reader::new(bytes);
     let (table, count) = r.begin()?;
     let mut records = Vec::with_capacity(r.cap(count));
-    let mut last_topic = "";
     for _ in 0..count {
         let topic = r.str()?;
         let kafka_partition = if r.flag()? { Some(r.i32()?) } else { None };
@@ -464,7 +463,6 @@ pub fn decode_sink_views(bytes: &[u8]) -> Result<Vec<SinkRecordView<'_>>, Decode
     let mut r = Reader::new(bytes);
     let (table, count) = r.begin()?;
     let mut records = Vec::with_capacity(r.cap(count));
-    let mut last_topic = "";
     for _ in 0..count {
         let topic = r.str()?;
         let kafka_partition = r.i32()?;
