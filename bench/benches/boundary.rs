@@ -113,8 +113,7 @@ fn bench(c: &mut Criterion) {
                         for _ in 0..iters {
                             let (_, bytes) = task.poll().await.expect("poll");
                             if decode {
-                                let records =
-                                    batch::decode_source_views(&bytes).expect("decode");
+                                let records = batch::decode_source_views(&bytes).expect("decode");
                                 assert_eq!(records.len(), n);
                             }
                             std::hint::black_box(bytes);
