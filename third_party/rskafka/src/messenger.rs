@@ -130,6 +130,10 @@ pub struct Messenger<RW> {
 
     /// Join handle for the background worker that fetches responses.
     join_handle: JoinHandle<()>,
+
+    /// Bytes of the last request written (wasmconnect: the next one's buffer starts this big,
+    /// so large produce requests are not regrown and copied while they are written).
+    request_capacity: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Error, Debug)]
@@ -297,6 +301,7 @@ where
         Self {
             stream_write: Arc::new(AsyncMutex::new(stream_write)),
             client_id,
+            request_capacity: std::sync::atomic::AtomicUsize::new(0),
             correlation_id: AtomicI32::new(0),
             version_ranges: HashMap::new(),
             state,
@@ -366,11 +371,16 @@ where
             ApiVersion(Int16(1))
         };
 
-        let mut buf = Vec::new();
+        let mut buf = Vec::with_capacity(
+            self.request_capacity
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
         header
             .write_versioned(&mut buf, header_version)
             .expect("Writing header to buffer should always work");
         msg.write_versioned(&mut buf, body_api_version)?;
+        self.request_capacity
+            .store(buf.len(), std::sync::atomic::Ordering::Relaxed);
 
         let (tx, rx) = channel();
 

@@ -173,7 +173,16 @@ where
         // ============================================================================================
         // ======================================== inner data ========================================
         // write data to buffer because we need to prepend the length
-        let mut data = vec![];
+        // (wasmconnect: sized up front, so the buffer is not regrown for every record)
+        let mut data = Vec::with_capacity(
+            24 + self.key.as_ref().map_or(0, Vec::len)
+                + self.value.as_ref().map_or(0, Vec::len)
+                + self
+                    .headers
+                    .iter()
+                    .map(|h| 10 + h.key.len() + h.value.len())
+                    .sum::<usize>(),
+        );
 
         // attributes
         Int8(0).write(&mut data)?;
@@ -435,7 +444,23 @@ where
         // ==========================================================================================
         // ======================================== CRC data ========================================
         // collect everything that should be part of the CRC calculation
-        let mut data = vec![];
+        // (wasmconnect: sized up front from the records, so it is not regrown while written)
+        let mut data = Vec::with_capacity(
+            64 + match &self.records {
+                ControlBatchOrRecords::Records(records) => records
+                    .iter()
+                    .map(|r| {
+                        32 + r.key.as_ref().map_or(0, Vec::len)
+                            + r.value.as_ref().map_or(0, Vec::len)
+                            + r.headers
+                                .iter()
+                                .map(|h| 10 + h.key.len() + h.value.len())
+                                .sum::<usize>()
+                    })
+                    .sum::<usize>(),
+                ControlBatchOrRecords::ControlBatch(_) => 16,
+            },
+        );
         let body_ref = RecordBatchBodyRef {
             last_offset_delta: self.last_offset_delta,
             first_timestamp: self.first_timestamp,
