@@ -40,7 +40,8 @@ pub async fn run(
     // requests queued behind it (a file → topic → file pipeline ran at a fifth of its speed).
     let consumer = crate::kafka::Consumer::connect(&bootstrap, timeout)
         .await
-        .context("cannot start the worker")?;
+        .context("cannot start the worker")?
+        .with_max_partition_fetch_bytes(config.consumer_max_partition_fetch_bytes);
     let groups =
         crate::kafka::GroupOffsets::new(&bootstrap, timeout).context("cannot start the worker")?;
     let kafka_cluster_id = match groups.cluster_id().await {

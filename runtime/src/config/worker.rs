@@ -21,6 +21,7 @@ const WASM_INSTANCES_MAX: &str = "wasm.instances.max";
 const WASM_RECYCLE_MEMORY_PERCENT: &str = "wasm.recycle.memory.percent";
 const WASM_RECYCLE_CALLS: &str = "wasm.recycle.calls";
 const PLUGIN_UPLOAD_MAX_BYTES: &str = "plugin.upload.max.bytes";
+const CONSUMER_MAX_PARTITION_FETCH_BYTES: &str = "consumer.max.partition.fetch.bytes";
 
 /// The worker's config table: Kafka Connect 4.1's names and defaults (`WorkerConfig`,
 /// `StandaloneConfig`), then wasmconnect's own `wasm.*` and `plugin.upload.*` keys.
@@ -56,6 +57,8 @@ pub fn worker_def() -> ConfigDef {
             "Most component instances (connectors plus tasks) the worker runs at once.")
         .define(PLUGIN_UPLOAD_MAX_BYTES, T::Long, "67108864", V::AtLeast(0),
             "Largest plugin component accepted over REST, in bytes.")
+        .define(CONSUMER_MAX_PARTITION_FETCH_BYTES, T::Int, "1048576", V::AtLeast(1),
+            "The maximum amount of data per-partition a sink task's fetch returns (at least one record batch is returned if any exists), as the consumer setting max.partition.fetch.bytes with Connect's consumer. prefix. Every fetched batch is held in memory a few times over, so this bounds the worker's memory per sink task.")
 }
 
 /// The worker's configuration.
@@ -95,6 +98,8 @@ pub struct WorkerConfig {
     pub wasm_recycle_calls: u64,
     /// `plugin.upload.max.bytes`.
     pub plugin_upload_max_bytes: u64,
+    /// `consumer.max.partition.fetch.bytes`: what a sink fetch asks per partition.
+    pub consumer_max_partition_fetch_bytes: i32,
     /// Every property given, unknown keys included (`producer.*`, `consumer.*`, …).
     pub props: Props,
 }
@@ -159,6 +164,10 @@ impl WorkerConfig {
                 as u32,
             wasm_recycle_calls: v.long(WASM_RECYCLE_CALLS).unwrap_or(0).max(0) as u64,
             plugin_upload_max_bytes: v.long(PLUGIN_UPLOAD_MAX_BYTES).unwrap_or(0) as u64,
+            consumer_max_partition_fetch_bytes: v
+                .int(CONSUMER_MAX_PARTITION_FETCH_BYTES)
+                .unwrap_or(1 << 20)
+                .max(1),
             props: v.props().clone(),
         }
     }
@@ -209,6 +218,7 @@ mod tests {
         assert_eq!(c.wasm_call_timeout, Duration::from_secs(30));
         assert_eq!(c.wasm_instances_max, 1000);
         assert_eq!(c.plugin_upload_max_bytes, 64 * 1024 * 1024);
+        assert_eq!(c.consumer_max_partition_fetch_bytes, 1024 * 1024);
         assert_eq!(
             c.offset_storage_file,
             Some(PathBuf::from("/tmp/connect.offsets"))

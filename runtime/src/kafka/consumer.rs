@@ -29,7 +29,11 @@ pub struct FetchedRecord {
 #[derive(Debug)]
 pub struct Consumer {
     cluster: Arc<Cluster>,
+    max_partition_fetch_bytes: i32,
 }
+
+/// Kafka's default `max.partition.fetch.bytes`.
+const DEFAULT_MAX_PARTITION_FETCH_BYTES: i32 = 1 << 20;
 
 impl Consumer {
     /// Connects to `bootstrap_servers` (comma separated `host:port`); `timeout` bounds the
@@ -37,7 +41,17 @@ impl Consumer {
     pub async fn connect(bootstrap_servers: &str, timeout: Duration) -> Result<Self, KafkaError> {
         Ok(Self {
             cluster: Arc::new(Cluster::connect(bootstrap_servers, timeout).await?),
+            max_partition_fetch_bytes: DEFAULT_MAX_PARTITION_FETCH_BYTES,
         })
+    }
+
+    /// Caps what one fetch asks of a partition (`consumer.max.partition.fetch.bytes`; at
+    /// least one record is still returned, as in Kafka). Every fetched batch is held in
+    /// memory several times over (the response, the records, the converted batch, the
+    /// sink's copy), so this bounds the worker's memory per sink task.
+    pub fn with_max_partition_fetch_bytes(mut self, bytes: i32) -> Self {
+        self.max_partition_fetch_bytes = bytes.max(1);
+        self
     }
 
     /// Every topic of the cluster with its partitions, from fresh metadata.
@@ -51,6 +65,7 @@ impl Consumer {
     pub fn sharing(producer: &super::Producer) -> Self {
         Self {
             cluster: producer.cluster(),
+            max_partition_fetch_bytes: DEFAULT_MAX_PARTITION_FETCH_BYTES,
         }
     }
 
@@ -62,7 +77,8 @@ impl Consumer {
             .ok_or_else(|| KafkaError::UnknownTopic(topic.to_owned()))
     }
 
-    /// Records of `topic`-`partition` from `offset` on, at most about `max_bytes` (at least one record is
+    /// Records of `topic`-`partition` from `offset` on, at most about `max_bytes` or the
+    /// consumer's `max.partition.fetch.bytes`, whichever is smaller (at least one record is
     /// returned if any exists), waiting up to `max_wait_ms` for data; plus the partition's
     /// high watermark. An empty result means no new data.
     ///
@@ -81,6 +97,7 @@ impl Consumer {
             .cluster
             .partition(&tp, UnknownTopicHandling::Error)
             .await?;
+        let max_bytes = max_bytes.min(self.max_partition_fetch_bytes);
         let request = client.fetch_records(offset, 1..max_bytes.max(2), max_wait_ms);
         let limit = self.cluster.timeout + Duration::from_millis(max_wait_ms.max(0) as u64);
         let result =
