@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use wasmconnect_data::batch::sink_writer::ValueRef;
 use wasmconnect_data::{Schema, SchemaRef, Value};
 
 mod base64;
@@ -57,15 +58,18 @@ pub trait Converter: Send + Sync + std::fmt::Debug {
         bytes: Option<&[u8]>,
     ) -> Result<SchemaAndValue, ConverterError>;
 
-    /// [`Converter::to_connect`] with the bytes by value, so a converter that keeps them
-    /// (`ByteArrayConverter`, `StringConverter` on UTF-8) moves them instead of copying them.
-    /// The default borrows them.
-    fn to_connect_owned(
-        &self,
+    /// [`Converter::to_connect`] without building the value, for converters whose Connect
+    /// data is the record bytes themselves (`ByteArrayConverter`, `StringConverter` on text it
+    /// can take as it is): the schema and the value as a reference into `bytes`, which the
+    /// sink loop writes into the batch without copying them first. Equal to what
+    /// `to_connect` returns when `Some`; `None` (the default) means: call `to_connect`.
+    fn to_connect_ref<'s, 'b>(
+        &'s self,
         topic: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<SchemaAndValue, ConverterError> {
-        self.to_connect(topic, bytes.as_deref())
+        bytes: Option<&'b [u8]>,
+    ) -> Option<(Option<&'s SchemaRef>, ValueRef<'b>)> {
+        let _ = (topic, bytes);
+        None
     }
 
     /// Connect to bytes (source side). `None` means Kafka writes a null key or value. Like
@@ -259,7 +263,10 @@ mod tests {
             let c = build(class, &cfg(&[]), false).unwrap();
             let sv = c.to_connect("t", None).unwrap();
             assert_eq!(sv.value, Value::Null, "{class}");
-            assert_eq!(c.to_connect_owned("t", None).unwrap(), sv, "{class}");
+            if let Some((schema, value)) = c.to_connect_ref("t", None) {
+                assert_eq!(schema, sv.schema.as_ref(), "{class}");
+                assert!(matches!(value, ValueRef::Null), "{class}");
+            }
             assert_eq!(c.from_connect("t", None, &Value::Null).unwrap(), None);
         }
     }

@@ -1,6 +1,9 @@
 //! `org.apache.kafka.connect.converters.ByteArrayConverter`.
 
-use wasmconnect_data::{Schema, SchemaType, Value};
+use std::sync::LazyLock;
+
+use wasmconnect_data::batch::sink_writer::ValueRef;
+use wasmconnect_data::{Schema, SchemaRef, SchemaType, Value};
 
 use super::{Converter, ConverterError, SchemaAndValue, java};
 
@@ -21,15 +24,13 @@ impl Converter for ByteArrayConverter {
         })
     }
 
-    fn to_connect_owned(
-        &self,
+    fn to_connect_ref<'s, 'b>(
+        &'s self,
         _topic: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<SchemaAndValue, ConverterError> {
-        Ok(SchemaAndValue {
-            schema: Some(Schema::optional_bytes()),
-            value: bytes.map_or(Value::Null, Value::Bytes),
-        })
+        bytes: Option<&'b [u8]>,
+    ) -> Option<(Option<&'s SchemaRef>, ValueRef<'b>)> {
+        static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(Schema::optional_bytes);
+        Some((Some(&SCHEMA), bytes.map_or(ValueRef::Null, ValueRef::Bytes)))
     }
 
     fn from_connect(
@@ -72,7 +73,9 @@ mod tests {
             let sv = c.to_connect("t", Some(b)).unwrap();
             assert_eq!(sv.schema, Some(Schema::optional_bytes()));
             assert_eq!(sv.value, Value::Bytes(b.to_vec()));
-            assert_eq!(c.to_connect_owned("t", Some(b.to_vec())).unwrap(), sv);
+            let (schema, value) = c.to_connect_ref("t", Some(b)).unwrap();
+            assert_eq!(schema, sv.schema.as_ref());
+            assert!(matches!(value, ValueRef::Bytes(v) if v == b));
         }
         let sv = c.to_connect("t", None).unwrap();
         assert_eq!(sv.schema, Some(Schema::optional_bytes()));

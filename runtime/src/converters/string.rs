@@ -1,8 +1,10 @@
 //! `org.apache.kafka.connect.storage.StringConverter`.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use wasmconnect_data::{Schema, Value};
+use wasmconnect_data::batch::sink_writer::ValueRef;
+use wasmconnect_data::{Schema, SchemaRef, Value};
 
 use super::{Converter, ConverterError, SchemaAndValue, invalid_config, java};
 
@@ -43,12 +45,15 @@ impl Encoding {
             .collect()
     }
 
-    /// [`Encoding::decode`] of bytes it may keep: valid UTF-8 is moved, not copied.
-    fn decode_owned(self, bytes: Vec<u8>) -> String {
+    /// [`Encoding::decode`] when it is the bytes unchanged: valid UTF-8 in UTF-8, ASCII in
+    /// any of them.
+    fn as_is(self, bytes: &[u8]) -> Option<&str> {
         match self {
-            Self::Utf8 => String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            _ => self.decode(&bytes),
+            Self::Utf8 => std::str::from_utf8(bytes).ok(),
+            Self::Latin1 | Self::Ascii => bytes
+                .is_ascii()
+                .then(|| std::str::from_utf8(bytes).ok())
+                .flatten(),
         }
     }
 
@@ -124,17 +129,17 @@ impl Converter for StringConverter {
         })
     }
 
-    fn to_connect_owned(
-        &self,
+    fn to_connect_ref<'s, 'b>(
+        &'s self,
         _topic: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<SchemaAndValue, ConverterError> {
-        Ok(SchemaAndValue {
-            schema: Some(Schema::optional_string()),
-            value: bytes.map_or(Value::Null, |b| {
-                Value::String(self.encoding.decode_owned(b))
-            }),
-        })
+        bytes: Option<&'b [u8]>,
+    ) -> Option<(Option<&'s SchemaRef>, ValueRef<'b>)> {
+        static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(Schema::optional_string);
+        let value = match bytes {
+            None => ValueRef::Null,
+            Some(b) => ValueRef::Str(self.encoding.as_is(b)?),
+        };
+        Some((Some(&SCHEMA), value))
     }
 
     fn from_connect(
@@ -183,7 +188,9 @@ mod tests {
             let sv = c.to_connect("t", bytes.as_deref()).unwrap();
             assert_eq!(sv.schema, Some(Schema::optional_string()));
             assert_eq!(sv.value, Value::String(s.into()));
-            assert_eq!(c.to_connect_owned("t", bytes).unwrap(), sv);
+            let (schema, value) = c.to_connect_ref("t", bytes.as_deref()).unwrap();
+            assert_eq!(schema, sv.schema.as_ref());
+            assert!(matches!(value, ValueRef::Str(v) if v == s));
         }
         let sv = c.to_connect("t", None).unwrap();
         assert_eq!(
@@ -198,10 +205,7 @@ mod tests {
         // Kafka: new String({0xff, 'a'}, UTF_8) => "\uFFFDa".
         let sv = utf8().to_connect("t", Some(&[0xff, b'a'])).unwrap();
         assert_eq!(sv.value, Value::String("\u{fffd}a".into()));
-        let owned = utf8()
-            .to_connect_owned("t", Some(vec![0xff, b'a']))
-            .unwrap();
-        assert_eq!(owned, sv);
+        assert!(utf8().to_connect_ref("t", Some(&[0xff, b'a'])).is_none());
     }
 
     #[test]
@@ -263,13 +267,11 @@ mod tests {
             latin1.to_connect("t", Some(&[0xe9])).unwrap().value,
             Value::String("é".into())
         );
-        assert_eq!(
-            latin1
-                .to_connect_owned("t", Some(vec![0xe9]))
-                .unwrap()
-                .value,
-            Value::String("é".into())
-        );
+        assert!(latin1.to_connect_ref("t", Some(&[0xe9])).is_none());
+        assert!(matches!(
+            latin1.to_connect_ref("t", Some(b"abc")),
+            Some((Some(_), ValueRef::Str("abc")))
+        ));
         assert!(StringConverter::new(&cfg("utf8"), false).is_ok());
         let err = StringConverter::new(&cfg("EBCDIC"), false).unwrap_err();
         assert!(err.to_string().contains("converter.encoding"), "{err}");

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 use wasmconnect_data::batch::sink_writer::{HeaderRef, SinkRecordRef, SinkWriter, ValueRef};
-use wasmconnect_data::{Schema, TimestampType};
+use wasmconnect_data::{Schema, SchemaRef, TimestampType};
 
 use super::{Backoff, State, Status, TaskContext};
-use crate::converters::SchemaAndValue;
+use crate::converters::{Converter, ConverterError, SchemaAndValue};
 use crate::kafka::{FetchedRecord, KafkaError, OutRecord};
 use crate::sandbox::{ConnectError, SandboxError, SinkTaskInstance, TopicPartition};
 
@@ -224,31 +224,25 @@ async fn sink_loop(
                 if keep_raw {
                     sink.raw.insert((tp.clone(), r.offset), r.clone());
                 }
-                let FetchedRecord {
-                    offset,
-                    key,
-                    value,
-                    headers,
-                    timestamp_ms,
-                } = r;
-                match convert(ctx, &tp, offset, key, value) {
+                let offset = r.offset;
+                match convert(ctx, &tp, &r) {
                     Ok((key, value)) => sink.writer.push(
                         SinkRecordRef {
                             topic: &tp.0,
                             kafka_partition: tp.1,
                             kafka_offset: offset,
-                            key_schema: key.schema.as_ref(),
-                            key: ValueRef::Value(&key.value),
-                            value_schema: value.schema.as_ref(),
-                            value: ValueRef::Value(&value.value),
-                            timestamp: (timestamp_ms >= 0).then_some(timestamp_ms),
-                            timestamp_type: if timestamp_ms >= 0 {
+                            key_schema: key.schema(),
+                            key: key.value(),
+                            value_schema: value.schema(),
+                            value: value.value(),
+                            timestamp: (r.timestamp_ms >= 0).then_some(r.timestamp_ms),
+                            timestamp_type: if r.timestamp_ms >= 0 {
                                 TimestampType::CreateTime
                             } else {
                                 TimestampType::NoTimestampType
                             },
                         },
-                        headers.iter().map(|(k, v)| HeaderRef {
+                        r.headers.iter().map(|(k, v)| HeaderRef {
                             key: k,
                             schema: Some(&header_schema),
                             value: ValueRef::Bytes(v),
@@ -330,6 +324,8 @@ async fn recycle_if_due(
     }
     task.start(&ctx.task_config).await?;
     task.open(&assigned).await?;
+    // The positions are unchanged, but the fresh instance starts from a fresh fetch.
+    sink.prefetch = None;
     ctx.metrics
         .instance_recycles
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -524,37 +520,68 @@ async fn fetch(
         }
         if !next.is_empty() {
             sink.prefetch = Some(Fetch::start(ctx, next));
+            // A task spawned from a worker thread waits in that thread's LIFO slot, which
+            // other threads do not steal, until the spawner yields: yield once so the fetch
+            // is sent now rather than after this batch is converted and put.
+            tokio::task::yield_now().await;
         }
     }
     out
 }
 
-fn convert(
-    ctx: &TaskContext,
+/// A record key or value in Connect form: a reference into the fetched bytes when the
+/// converter can give one, else converted.
+enum Converted<'a> {
+    Ref(Option<&'a SchemaRef>, ValueRef<'a>),
+    Owned(SchemaAndValue),
+}
+
+impl Converted<'_> {
+    fn schema(&self) -> Option<&SchemaRef> {
+        match self {
+            Self::Ref(schema, _) => *schema,
+            Self::Owned(sv) => sv.schema.as_ref(),
+        }
+    }
+
+    fn value(&self) -> ValueRef<'_> {
+        match self {
+            Self::Ref(_, value) => *value,
+            Self::Owned(sv) => ValueRef::Value(&sv.value),
+        }
+    }
+}
+
+fn to_connect<'a>(
+    converter: &'a dyn Converter,
+    topic: &str,
+    bytes: Option<&'a [u8]>,
+) -> Result<Converted<'a>, ConverterError> {
+    match converter.to_connect_ref(topic, bytes) {
+        Some((schema, value)) => Ok(Converted::Ref(schema, value)),
+        None => converter.to_connect(topic, bytes).map(Converted::Owned),
+    }
+}
+
+/// The key and value of `r` through the task's converters.
+fn convert<'a>(
+    ctx: &'a TaskContext,
     tp: &TopicPartition,
-    offset: i64,
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
-) -> Result<(SchemaAndValue, SchemaAndValue), SandboxError> {
+    r: &'a FetchedRecord,
+) -> Result<(Converted<'a>, Converted<'a>), SandboxError> {
     let topic = &tp.0;
-    let key = ctx
-        .key_converter
-        .to_connect_owned(topic, key)
-        .map_err(|e| {
-            SandboxError::Guest(ConnectError::Fatal(format!(
-                "key converter failed for {topic}-{}@{offset}: {e}",
-                tp.1
-            )))
-        })?;
-    let value = ctx
-        .value_converter
-        .to_connect_owned(topic, value)
-        .map_err(|e| {
-            SandboxError::Guest(ConnectError::Fatal(format!(
-                "value converter failed for {topic}-{}@{offset}: {e}",
-                tp.1
-            )))
-        })?;
+    let key = to_connect(&*ctx.key_converter, topic, r.key.as_deref()).map_err(|e| {
+        SandboxError::Guest(ConnectError::Fatal(format!(
+            "key converter failed for {topic}-{}@{}: {e}",
+            tp.1, r.offset
+        )))
+    })?;
+    let value = to_connect(&*ctx.value_converter, topic, r.value.as_deref()).map_err(|e| {
+        SandboxError::Guest(ConnectError::Fatal(format!(
+            "value converter failed for {topic}-{}@{}: {e}",
+            tp.1, r.offset
+        )))
+    })?;
     Ok((key, value))
 }
 
