@@ -15,6 +15,16 @@ use super::{KafkaError, TopicPartition, parse_bootstrap};
 /// Client id the worker presents to brokers.
 pub(crate) const CLIENT_ID: &str = "wasmconnect";
 
+/// Topics created by this process so far: a sink waiting for its topic to appear wakes when
+/// a source of the same worker creates it, rather than at its next metadata poll.
+static TOPICS_CREATED: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(0).0);
+
+/// Changes each time this process creates a topic.
+pub(crate) fn topics_created() -> tokio::sync::watch::Receiver<u64> {
+    TOPICS_CREATED.subscribe()
+}
+
 /// One rskafka client plus caches. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub(crate) struct Cluster {
@@ -135,8 +145,11 @@ impl Cluster {
             result = controller.create_topic(topic, 1, 1, timeout_ms).await;
         }
         match result {
-            Ok(())
-            | Err(ClientError::ServerError {
+            Ok(()) => {
+                TOPICS_CREATED.send_modify(|n| *n += 1);
+                Ok(())
+            }
+            Err(ClientError::ServerError {
                 protocol_error: ProtocolError::TopicAlreadyExists,
                 ..
             }) => Ok(()),

@@ -32,6 +32,10 @@ pub struct Consumer {
     max_partition_fetch_bytes: i32,
 }
 
+/// How long [`Consumer::partitions`] waits for a missing topic that this process may be
+/// creating.
+const TOPIC_WAIT: Duration = Duration::from_millis(100);
+
 /// Kafka's default `max.partition.fetch.bytes`.
 const DEFAULT_MAX_PARTITION_FETCH_BYTES: i32 = 1 << 20;
 
@@ -69,12 +73,30 @@ impl Consumer {
         }
     }
 
-    /// The partitions of `topic`, sorted, from fresh metadata.
+    /// The partitions of `topic`, sorted, from fresh metadata. A topic that does not exist
+    /// yet is waited for up to [`TOPIC_WAIT`] while topics are being created by this process:
+    /// a sink started with the source that feeds it finds the topic as soon as the source's
+    /// first send has created it.
     pub async fn partitions(&self, topic: &str) -> Result<Vec<i32>, KafkaError> {
-        self.cluster
-            .lookup_partitions(topic)
-            .await?
-            .ok_or_else(|| KafkaError::UnknownTopic(topic.to_owned()))
+        let mut created = super::cluster::topics_created();
+        if let Some(p) = self.cluster.lookup_partitions(topic).await? {
+            return Ok(p);
+        }
+        let deadline = tokio::time::Instant::now() + TOPIC_WAIT;
+        while let Ok(Ok(())) = tokio::time::timeout_at(deadline, created.changed()).await {
+            // The broker's metadata may lag the creation for a moment.
+            loop {
+                if let Some(p) = self.cluster.lookup_partitions(topic).await? {
+                    return Ok(p);
+                }
+                let retry = tokio::time::Instant::now() + Duration::from_millis(5);
+                if retry >= deadline || created.has_changed().unwrap_or(false) {
+                    break;
+                }
+                tokio::time::sleep_until(retry).await;
+            }
+        }
+        Err(KafkaError::UnknownTopic(topic.to_owned()))
     }
 
     /// Records of `topic`-`partition` from `offset` on, at most about `max_bytes` or the
