@@ -241,31 +241,16 @@ impl Herder {
     /// Scans `plugin.path` for `.wasm` components. A file that is not a plugin is reported in
     /// the log and in the returned list; the others load.
     pub async fn load_plugins(&self) -> Vec<(PathBuf, String)> {
+        let loaded = load_plugin_files(&self.inner.sandbox, &self.inner.config.plugin_path).await;
+        self.install_plugins(loaded).await
+    }
+
+    /// Installs plugins [`load_plugin_files`] loaded; returns, like
+    /// [`Self::load_plugins`], the files skipped and why.
+    pub async fn install_plugins(&self, loaded: LoadedPlugins) -> Vec<(PathBuf, String)> {
         let mut problems = Vec::new();
-        let mut files = Vec::new();
-        for dir in &self.inner.config.plugin_path {
-            match std::fs::read_dir(dir) {
-                Ok(entries) => {
-                    for e in entries.flatten() {
-                        let p = e.path();
-                        if p.extension().is_some_and(|x| x == "wasm") {
-                            files.push(p);
-                        }
-                    }
-                }
-                Err(e) => problems.push((dir.clone(), format!("cannot read plugin.path: {e}"))),
-            }
-        }
-        files.sort();
-        for file in files {
-            let bytes = match std::fs::read(&file) {
-                Ok(b) => b,
-                Err(e) => {
-                    problems.push((file, format!("cannot read: {e}")));
-                    continue;
-                }
-            };
-            match self.inner.sandbox.load(bytes).await {
+        for (file, result) in loaded {
+            match result {
                 Ok(plugin) => {
                     tracing::info!(class = %plugin.class_name, kind = %plugin.kind, version = %plugin.version, file = %file.display(), "plugin loaded");
                     let mut plugins = self.inner.plugins.write().await;
@@ -278,7 +263,7 @@ impl Herder {
                         plugins.push(plugin);
                     }
                 }
-                Err(e) => problems.push((file, e.to_string())),
+                Err(why) => problems.push((file, why)),
             }
         }
         for (file, why) in &problems {
@@ -938,4 +923,54 @@ impl From<SandboxError> for HerderError {
     fn from(e: SandboxError) -> Self {
         Self::Internal(e.to_string())
     }
+}
+
+/// Plugins read from `plugin.path` folders: each `.wasm` file, in name order, with its
+/// loaded plugin or why it could not be loaded.
+pub type LoadedPlugins = Vec<(PathBuf, Result<Plugin, String>)>;
+
+/// Reads and loads (precompiled cache, probe instance) every `.wasm` file of `dirs`, all at
+/// once: each takes a few milliseconds of CPU, and a worker's first line waits for them.
+pub async fn load_plugin_files(sandbox: &Sandbox, dirs: &[PathBuf]) -> LoadedPlugins {
+    let mut out: LoadedPlugins = Vec::new();
+    let mut files = Vec::new();
+    for dir in dirs {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => {
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.extension().is_some_and(|x| x == "wasm") {
+                        files.push(p);
+                    }
+                }
+            }
+            Err(e) => out.push((dir.clone(), Err(format!("cannot read plugin.path: {e}")))),
+        }
+    }
+    files.sort();
+    let mut loads = tokio::task::JoinSet::new();
+    for (i, file) in files.iter().enumerate() {
+        let (sandbox, file) = (sandbox.clone(), file.clone());
+        loads.spawn(async move {
+            let result = match std::fs::read(&file) {
+                Ok(bytes) => sandbox.load(bytes).await.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("cannot read: {e}")),
+            };
+            (i, result)
+        });
+    }
+    let mut results: Vec<Option<Result<Plugin, String>>> = files.iter().map(|_| None).collect();
+    while let Some(joined) = loads.join_next().await {
+        match joined {
+            Ok((i, result)) => results[i] = Some(result),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    out.extend(files.into_iter().zip(results).map(|(file, result)| {
+        (
+            file,
+            result.unwrap_or_else(|| Err("load did not finish".into())),
+        )
+    }));
+    out
 }

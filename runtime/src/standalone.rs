@@ -29,33 +29,13 @@ pub async fn run(
             e.messages().join("\n")
         )
     })?;
-    let bootstrap = config.bootstrap();
-    let timeout = Duration::from_secs(10);
-    tracing::info!(%bootstrap, "connecting to Kafka");
-    let producer = crate::kafka::Producer::connect(&bootstrap, timeout)
-        .await
-        .context("cannot start the worker")?;
-    // Sink fetches get their own connections: Kafka answers the requests of one connection
-    // in order, so a long-polling fetch on the producer's connection held back the produce
-    // requests queued behind it (a file → topic → file pipeline ran at a fifth of its speed).
-    let consumer = crate::kafka::Consumer::connect(&bootstrap, timeout)
-        .await
-        .context("cannot start the worker")?
-        .with_max_partition_fetch_bytes(config.consumer_max_partition_fetch_bytes);
-    let groups =
-        crate::kafka::GroupOffsets::new(&bootstrap, timeout).context("cannot start the worker")?;
-    let kafka_cluster_id = match groups.cluster_id().await {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the Kafka cluster id");
-            None
-        }
-    };
-    let kafka = KafkaClients {
-        producer: Arc::new(producer),
-        consumer: Arc::new(consumer),
-        groups: Arc::new(groups),
-    };
+    // Kafka connections on the runtime's threads while this one builds the engine and loads
+    // the plugins: both sit on the way to a first record.
+    let kafka = tokio::spawn(connect_kafka(
+        config.bootstrap(),
+        Duration::from_secs(10),
+        config.consumer_max_partition_fetch_bytes,
+    ));
     let offsets_file = config
         .offset_storage_file
         .clone()
@@ -71,6 +51,8 @@ pub async fn run(
         max_instances: config.wasm_instances_max,
         max_memory_bytes: config.wasm_memory_max_bytes.max(64 << 20),
     })?;
+    let loaded = crate::herder::load_plugin_files(&sandbox, &config.plugin_path).await;
+    let (kafka, kafka_cluster_id) = kafka.await.context("cannot start the worker")??;
     let listener = bind(&config.listeners).await?;
     let addr = listener.local_addr()?;
     let worker_id = format!("{}:{}", worker_host(&addr), addr.port());
@@ -90,7 +72,7 @@ pub async fn run(
         kafka,
         offsets,
     );
-    herder.load_plugins().await;
+    herder.install_plugins(loaded).await;
     for plugin in natives {
         herder.register_native(plugin).await;
     }
@@ -133,6 +115,41 @@ pub async fn run(
     herder.shutdown().await;
     served??;
     Ok(())
+}
+
+/// The worker's Kafka clients and the cluster id (if the cluster tells it).
+async fn connect_kafka(
+    bootstrap: String,
+    timeout: Duration,
+    max_partition_fetch_bytes: i32,
+) -> anyhow::Result<(KafkaClients, Option<String>)> {
+    tracing::info!(%bootstrap, "connecting to Kafka");
+    // Sink fetches get their own connections: Kafka answers the requests of one connection
+    // in order, so a long-polling fetch on the producer's connection held back the produce
+    // requests queued behind it (a file → topic → file pipeline ran at a fifth of its speed).
+    let (producer, consumer) = tokio::join!(
+        crate::kafka::Producer::connect(&bootstrap, timeout),
+        crate::kafka::Consumer::connect(&bootstrap, timeout),
+    );
+    let producer = producer.context("cannot start the worker")?;
+    let consumer = consumer
+        .context("cannot start the worker")?
+        .with_max_partition_fetch_bytes(max_partition_fetch_bytes);
+    let groups =
+        crate::kafka::GroupOffsets::new(&bootstrap, timeout).context("cannot start the worker")?;
+    let kafka_cluster_id = match groups.cluster_id().await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the Kafka cluster id");
+            None
+        }
+    };
+    let kafka = KafkaClients {
+        producer: Arc::new(producer),
+        consumer: Arc::new(consumer),
+        groups: Arc::new(groups),
+    };
+    Ok((kafka, kafka_cluster_id))
 }
 
 /// Binds the first of `listeners` (`http://host:port`, Connect's format).
