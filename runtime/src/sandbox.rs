@@ -559,6 +559,8 @@ impl Sandbox {
         // File reads and writes run on the calling thread: they hit the page cache, and
         // handing each one to tokio's blocking pool cost an idle source task two thread
         // switches (and the pool a thread per concurrently reading task) per empty poll.
+        // The price: a read that really blocks (a named pipe with no writer) holds one of
+        // the runtime's threads until it returns.
         wasi.allow_blocking_current_thread(true);
         let output = host::GuestOutput::default();
         wasi.stdout(output.clone()).stderr(output.clone());
