@@ -932,9 +932,19 @@ pub type LoadedPlugins = Vec<(PathBuf, Result<Plugin, String>)>;
 /// Reads and loads (precompiled cache, probe instance) every `.wasm` file of `dirs`, all at
 /// once: each takes a few milliseconds of CPU, and a worker's first line waits for them.
 pub async fn load_plugin_files(sandbox: &Sandbox, dirs: &[PathBuf]) -> LoadedPlugins {
-    let mut out: LoadedPlugins = Vec::new();
+    load_read_plugins(sandbox, read_plugin_files(dirs.to_vec()).await).await
+}
+
+/// Plugin files read and hashed: each `.wasm` file, in name order, with its bytes or why
+/// they could not be read.
+pub type ReadPlugins = Vec<(PathBuf, Result<crate::sandbox::PluginBytes, String>)>;
+
+/// Reads and hashes every `.wasm` file of `dirs` on the blocking pool, all at once; needs no
+/// engine, so it runs while the worker builds it.
+pub async fn read_plugin_files(dirs: Vec<PathBuf>) -> ReadPlugins {
+    let mut out: ReadPlugins = Vec::new();
     let mut files = Vec::new();
-    for dir in dirs {
+    for dir in &dirs {
         match std::fs::read_dir(dir) {
             Ok(entries) => {
                 for e in entries.flatten() {
@@ -948,29 +958,58 @@ pub async fn load_plugin_files(sandbox: &Sandbox, dirs: &[PathBuf]) -> LoadedPlu
         }
     }
     files.sort();
-    let mut loads = tokio::task::JoinSet::new();
-    for (i, file) in files.iter().enumerate() {
-        let (sandbox, file) = (sandbox.clone(), file.clone());
-        loads.spawn(async move {
-            let result = match std::fs::read(&file) {
-                Ok(bytes) => sandbox.load(bytes).await.map_err(|e| e.to_string()),
+    let reads: Vec<_> = files
+        .iter()
+        .map(|file| {
+            let file = file.clone();
+            tokio::task::spawn_blocking(move || match std::fs::read(&file) {
+                Ok(bytes) => Ok(crate::sandbox::PluginBytes::new(bytes)),
                 Err(e) => Err(format!("cannot read: {e}")),
-            };
-            (i, result)
-        });
+            })
+        })
+        .collect();
+    for (file, read) in files.into_iter().zip(reads) {
+        let result = match read.await {
+            Ok(r) => r,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        out.push((file, result));
     }
-    let mut results: Vec<Option<Result<Plugin, String>>> = files.iter().map(|_| None).collect();
+    out
+}
+
+/// Loads plugins [`read_plugin_files`] read, all at once.
+pub async fn load_read_plugins(sandbox: &Sandbox, read: ReadPlugins) -> LoadedPlugins {
+    let mut loads = tokio::task::JoinSet::new();
+    let mut results: Vec<(PathBuf, Option<Result<Plugin, String>>)> = Vec::new();
+    for (i, (file, bytes)) in read.into_iter().enumerate() {
+        match bytes {
+            Ok(bytes) => {
+                let sandbox = sandbox.clone();
+                loads.spawn(async move {
+                    (
+                        i,
+                        sandbox.load_bytes(bytes).await.map_err(|e| e.to_string()),
+                    )
+                });
+                results.push((file, None));
+            }
+            Err(why) => results.push((file, Some(Err(why)))),
+        }
+    }
     while let Some(joined) = loads.join_next().await {
         match joined {
-            Ok((i, result)) => results[i] = Some(result),
+            Ok((i, result)) => results[i].1 = Some(result),
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
-    out.extend(files.into_iter().zip(results).map(|(file, result)| {
-        (
-            file,
-            result.unwrap_or_else(|| Err("load did not finish".into())),
-        )
-    }));
-    out
+    results
+        .into_iter()
+        .map(|(file, result)| {
+            (
+                file,
+                result.unwrap_or_else(|| Err("load did not finish".into())),
+            )
+        })
+        .collect()
 }

@@ -321,6 +321,31 @@ impl Plugin {
     }
 }
 
+/// A plugin's bytes with their SHA-256 (hex), the key of the compiled-component cache.
+/// Made without an engine, so a worker reads and hashes its plugin files while it builds
+/// the engine.
+pub struct PluginBytes {
+    bytes: Vec<u8>,
+    digest: String,
+}
+
+impl PluginBytes {
+    /// Hashes `bytes`.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        let digest = hex(&Sha256::digest(&bytes));
+        Self { bytes, digest }
+    }
+}
+
+impl std::fmt::Debug for PluginBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginBytes")
+            .field("len", &self.bytes.len())
+            .field("digest", &self.digest)
+            .finish()
+    }
+}
+
 /// The engine and linker shared by every instance of the worker.
 #[derive(Clone)]
 pub struct Sandbox {
@@ -420,6 +445,12 @@ impl Sandbox {
 
     /// Compiles (or loads from the cache) and checks a plugin, then asks it who it is.
     pub async fn load(&self, bytes: Vec<u8>) -> Result<Plugin, SandboxError> {
+        self.load_bytes(PluginBytes::new(bytes)).await
+    }
+
+    /// [`Self::load`] of bytes already hashed.
+    pub async fn load_bytes(&self, plugin: PluginBytes) -> Result<Plugin, SandboxError> {
+        let PluginBytes { bytes, digest } = plugin;
         if !wasmparser_is_component(&bytes) {
             return Err(if bytes.starts_with(b"\0asm") {
                 SandboxError::NotAComponent(
@@ -429,7 +460,6 @@ impl Sandbox {
                 SandboxError::NotAComponent("missing the WebAssembly magic number".into())
             });
         }
-        let digest = hex(&Sha256::digest(&bytes));
         let this = self.clone();
         let digest2 = digest.clone();
         let component = tokio::task::spawn_blocking(move || this.compile_cached(&bytes, &digest2))

@@ -36,6 +36,8 @@ pub async fn run(
         Duration::from_secs(10),
         config.consumer_max_partition_fetch_bytes,
     ));
+    // The plugin files are read and hashed meanwhile too.
+    let plugin_files = tokio::spawn(crate::herder::read_plugin_files(config.plugin_path.clone()));
     let offsets_file = config
         .offset_storage_file
         .clone()
@@ -51,7 +53,8 @@ pub async fn run(
         max_instances: config.wasm_instances_max,
         max_memory_bytes: config.wasm_memory_max_bytes.max(64 << 20),
     })?;
-    let loaded = crate::herder::load_plugin_files(&sandbox, &config.plugin_path).await;
+    let plugin_files = plugin_files.await.context("cannot read the plugins")?;
+    let loaded = crate::herder::load_read_plugins(&sandbox, plugin_files).await;
     let (kafka, kafka_cluster_id) = kafka.await.context("cannot start the worker")??;
     let listener = bind(&config.listeners).await?;
     let addr = listener.local_addr()?;
