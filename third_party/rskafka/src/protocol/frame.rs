@@ -69,8 +69,18 @@ where
             });
         }
 
-        let mut buf = vec![0u8; len];
-        self.read_exact(&mut buf).await?;
+        // wasmconnect: read into spare capacity rather than zero-fill the whole message first
+        // (fetch responses are megabytes), and never past this message.
+        let mut buf = Vec::with_capacity(len);
+        while buf.len() < len {
+            let n = (&mut *self)
+                .take((len - buf.len()) as u64)
+                .read_buf(&mut buf)
+                .await?;
+            if n == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+            }
+        }
         Ok(buf)
     }
 }
