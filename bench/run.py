@@ -580,14 +580,17 @@ def scenario_rust(ctx: dict) -> dict:
         res["source"]["same_records"] = same_checksums(raw, ours)
     except NotRun as e:
         res["source"] = {"error": str(e)}
-    # 3: raw rskafka fetch vs our sink pipeline, on a topic the source step filled.
+    # 3: raw rskafka fetch vs our sink pipeline, on a topic the source step filled. The
+    # worker fetches as much per partition as the raw fetch does (its default is Kafka's
+    # 1 MiB; `fetch-raw` asks for 4 MiB).
+    same_fetch = ["--worker-prop", "consumer.max.partition.fetch.bytes=4194304"]
     try:
         if "error" in res["source"]:
             raise NotRun(f"needs the source topics: {res['source']['error']}")
         raw = repeat(ctx, lambda r: ["fetch-raw", "--bootstrap", b, "--topic",
                                      topic("src", r), "--records", str(n)], "sink: fetch-raw")
         ours = repeat(ctx, lambda r: ["sink-pipeline", "--bootstrap", b, "--topic",
-                                      topic("src", r), "--records", str(n)],
+                                      topic("src", r), "--records", str(n), *same_fetch],
                       "sink: sink-pipeline")
         res["sink"] = {"raw": raw, "pipeline": ours,
                        "raw_records_per_s": summary([rate(r) for r in raw]),
@@ -608,7 +611,8 @@ def scenario_rust(ctx: dict) -> dict:
                                      topic("nsrc", r), "--records", str(n), "--value-size",
                                      vsize, "--batch", batch, *native], "native: source-pipeline")
         snk = repeat(ctx, lambda r: ["sink-pipeline", "--bootstrap", b, "--topic",
-                                     topic("nsrc", r), "--records", str(n), *native],
+                                     topic("nsrc", r), "--records", str(n), *native,
+                                     *same_fetch],
                      "native: sink-pipeline")
         res["native"] = {"source": src, "sink": snk}
         for key, runs in (("source", src), ("sink", snk)):

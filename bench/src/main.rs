@@ -9,10 +9,6 @@ use clap::{Args, Parser, Subcommand};
 use wasmconnect_bench::pipeline::{self, SinkPipeline, SourcePipeline, WorkerSetup};
 use wasmconnect_bench::{component, raw, task_start, workspace_root};
 
-// The same allocator as the worker, so raw baselines and native twins are measured like it.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "wasmconnect-bench",
@@ -182,8 +178,17 @@ fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // The worker's allocator settings, before any thread allocates, so raw baselines and
+    // native twins are measured on the same allocator as the worker.
+    wasmconnect::tune_allocator();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Standalone { worker, connectors } => {
             tracing_subscriber::fmt()

@@ -19,7 +19,8 @@ use datagen::core::{key_bytes, value_bytes};
 /// As `runtime/src/kafka/producer.rs`: records of one partition go in produce requests of
 /// about this many bytes (approximate record size + 64 each).
 pub const MAX_REQUEST_BYTES: usize = 512 * 1024;
-/// As `runtime/src/worker/sink.rs`: bytes asked per partition per fetch, and the broker wait.
+/// Bytes asked per partition per fetch, and the broker wait. `make bench` runs the sink pipeline
+/// with `consumer.max.partition.fetch.bytes` set to the same size.
 pub const FETCH_MAX_BYTES: i32 = 4 << 20;
 /// See [`FETCH_MAX_BYTES`].
 pub const FETCH_MAX_WAIT_MS: i32 = 200;

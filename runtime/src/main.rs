@@ -8,26 +8,6 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use wasmconnect::config::load_properties;
 
-/// The system allocator, with glibc's malloc kept to one arena (unless `MALLOC_ARENA_MAX`
-/// says otherwise). The worker's live heap is small (about 20 MiB in the FileStream pipeline
-/// at full speed) but churns megabyte batches between threads: mimalloc (v3: 1 s purge delay,
-/// transparent huge pages) kept 5 times that resident, glibc with an arena per thread
-/// twice, one arena about 1.5 times, for the same CPU.
-fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        const M_ARENA_MAX: std::ffi::c_int = -8;
-        unsafe extern "C" {
-            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
-        }
-        // SAFETY: mallopt only sets a malloc parameter; M_ARENA_MAX is glibc's (malloc.h).
-        #[allow(unsafe_code, reason = "one glibc call, no pointers")]
-        unsafe {
-            mallopt(M_ARENA_MAX, 1);
-        }
-    }
-}
-
 #[derive(Debug, Parser)]
 #[command(
     name = "wasmconnect",
@@ -95,7 +75,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tune_allocator();
+    wasmconnect::tune_allocator();
     let cli = Cli::parse();
     // The conformance kit prints a report; only warnings go with it by default.
     let default_filter = match cli.command {
