@@ -36,6 +36,8 @@ pub struct OutRecord {
 pub struct Producer {
     cluster: Arc<Cluster>,
     next_sticky: AtomicUsize,
+    /// Topics being looked up or created by [`prepare_topic`](Self::prepare_topic).
+    preparing: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Producer {
@@ -45,6 +47,7 @@ impl Producer {
         Ok(Self {
             cluster: Arc::new(Cluster::connect(bootstrap_servers, timeout).await?),
             next_sticky: AtomicUsize::new(0),
+            preparing: std::sync::Mutex::default(),
         })
     }
 
@@ -79,6 +82,31 @@ impl Producer {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Starts looking up `topic` in the background, creating it if it does not exist, so
+    /// that a first send to it finds it ready, and records converted meanwhile do not wait
+    /// for the broker. Does nothing for a topic already known or being prepared.
+    pub fn prepare_topic(self: &Arc<Self>, topic: &str) {
+        if self.cluster.cached_count(topic).is_some() {
+            return;
+        }
+        {
+            let mut preparing = self.preparing.lock().unwrap_or_else(|e| e.into_inner());
+            if !preparing.insert(topic.to_owned()) {
+                return;
+            }
+        }
+        let this = Arc::clone(self);
+        let topic = topic.to_owned();
+        tokio::spawn(async move {
+            // A failure shows again, and is reported, on the send that needs the topic.
+            if let Err(e) = this.ensure_topic(&topic).await {
+                tracing::debug!(topic, error = %e, "topic not ready yet");
+            }
+            let mut preparing = this.preparing.lock().unwrap_or_else(|e| e.into_inner());
+            preparing.remove(&topic);
+        });
     }
 
     /// Sends `records` to `topic` and waits for the broker's acks; returns each record's

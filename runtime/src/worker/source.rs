@@ -170,6 +170,8 @@ async fn source_loop(
                     )));
                 }
                 checked = r.topic;
+                // Topic lookup or creation overlaps the conversion below.
+                ctx.kafka.producer.prepare_topic(r.topic);
             }
         }
         if records.is_empty() {
