@@ -198,12 +198,8 @@ async fn run() -> anyhow::Result<()> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            return wasmconnect::standalone::run(
-                worker,
-                connectors,
-                wasmconnect_bench::twin::plugins(),
-            )
-            .await;
+            wasmconnect::standalone::run(worker, connectors, wasmconnect_bench::twin::plugins())
+                .await
         }
         Cmd::ProduceRaw { load } => {
             let cfg = raw::ProduceRaw {
