@@ -127,7 +127,7 @@ impl SourceTask for FileStreamSourceTask {
         // An idle file costs one stat per poll: with no whole line left over, there is
         // nothing to return while a regular file is no longer than what was read (pipes
         // and devices are always read).
-        if !self.pending.contains(&b'\n')
+        if memchr::memchr(b'\n', &self.pending).is_none()
             && file
                 .metadata()
                 .is_ok_and(|m| m.is_file() && m.len() <= read_from)
@@ -147,7 +147,7 @@ impl SourceTask for FileStreamSourceTask {
         }
         let chunk = &mut self.chunk;
         while batch.len() < self.batch_size {
-            match self.pending[scanned..].iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', &self.pending[scanned..]) {
                 Some(i) => {
                     let end = scanned + i;
                     let line = &self.pending[consumed..end];
@@ -155,7 +155,12 @@ impl SourceTask for FileStreamSourceTask {
                     self.position += (end + 1 - consumed) as i64;
                     if let Value::String(text) = &mut value {
                         text.clear();
-                        text.push_str(&String::from_utf8_lossy(line));
+                        // Valid UTF-8, the usual case, is checked by the fast validator;
+                        // only a line that fails it goes through the lossy conversion.
+                        match std::str::from_utf8(line) {
+                            Ok(valid) => text.push_str(valid),
+                            Err(_) => text.push_str(&String::from_utf8_lossy(line)),
+                        }
                     }
                     batch.push_ref(SourceRecordRef {
                         topic: &self.topic,
