@@ -116,17 +116,32 @@ pub fn encode_sink_into(records: &[SinkRecord], out: &mut Vec<u8>) {
     }
 }
 
+/// The schema-ref of `schema` in `table`, adding it if it is new: the same `Arc` first, then
+/// an equal schema, as the batch encoders do.
+fn schema_index(table: &mut Vec<SchemaRef>, schema: Option<&SchemaRef>) -> u32 {
+    let Some(s) = schema else { return 0 };
+    let found = table
+        .iter()
+        .position(|e| Arc::ptr_eq(e, s))
+        .or_else(|| table.iter().position(|e| **e == **s));
+    let index = found.unwrap_or_else(|| {
+        table.push(s.clone());
+        table.len() - 1
+    });
+    index as u32 + 1
+}
+
 /// The distinct schemas of a batch, and the schema-ref of every schema slot in record order.
 #[derive(Default)]
-struct SchemaTable<'a> {
-    entries: Vec<&'a SchemaRef>,
+struct SchemaTable {
+    entries: Vec<SchemaRef>,
     refs: Vec<u32>,
 }
 
-impl<'a> SchemaTable<'a> {
+impl SchemaTable {
     /// The table for a batch, given each record's key schema, value schema and headers, in
     /// the order they are written.
-    fn of(
+    fn of<'a>(
         records: impl Iterator<
             Item = (
                 Option<&'a SchemaRef>,
@@ -147,22 +162,8 @@ impl<'a> SchemaTable<'a> {
     }
 
     /// Records the schema-ref for one slot, adding `schema` to the table if it is new.
-    fn add(&mut self, schema: Option<&'a SchemaRef>) {
-        let r = match schema {
-            None => 0,
-            Some(s) => {
-                let found = self
-                    .entries
-                    .iter()
-                    .position(|e| Arc::ptr_eq(e, s))
-                    .or_else(|| self.entries.iter().position(|e| ***e == **s));
-                let index = found.unwrap_or_else(|| {
-                    self.entries.push(s);
-                    self.entries.len() - 1
-                });
-                index as u32 + 1
-            }
-        };
+    fn add(&mut self, schema: Option<&SchemaRef>) {
+        let r = schema_index(&mut self.entries, schema);
         self.refs.push(r);
     }
 
@@ -494,68 +495,18 @@ impl std::error::Error for DecodeError {}
 
 /// Decodes a batch of source records.
 pub fn decode_source(bytes: &[u8]) -> Result<Vec<SourceRecord>, DecodeError> {
-    let mut r = Reader::new(bytes);
-    let (table, count) = r.begin()?;
-    let mut records = Vec::with_capacity(r.cap(count));
-    for _ in 0..count {
-        let topic = r.string()?;
-        let kafka_partition = if r.flag()? { Some(r.i32()?) } else { None };
-        let source_partition = r.offset_map()?;
-        let source_offset = r.offset_map()?;
-        let key_schema = r.schema_ref(&table)?;
-        let key = r.value(key_schema.as_ref(), 0)?;
-        let value_schema = r.schema_ref(&table)?;
-        let value = r.value(value_schema.as_ref(), 0)?;
-        let timestamp = if r.flag()? { Some(r.i64()?) } else { None };
-        let headers = r.headers(&table)?;
-        records.push(SourceRecord {
-            source_partition,
-            source_offset,
-            topic,
-            kafka_partition,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            timestamp,
-            headers,
-        });
-    }
-    r.end()?;
-    Ok(records)
+    Ok(decode_source_views(bytes)?
+        .into_iter()
+        .map(SourceRecordView::into_record)
+        .collect())
 }
 
 /// Decodes a batch of sink records.
 pub fn decode_sink(bytes: &[u8]) -> Result<Vec<SinkRecord>, DecodeError> {
-    let mut r = Reader::new(bytes);
-    let (table, count) = r.begin()?;
-    let mut records = Vec::with_capacity(r.cap(count));
-    for _ in 0..count {
-        let topic = r.string()?;
-        let kafka_partition = r.i32()?;
-        let kafka_offset = r.i64()?;
-        let key_schema = r.schema_ref(&table)?;
-        let key = r.value(key_schema.as_ref(), 0)?;
-        let value_schema = r.schema_ref(&table)?;
-        let value = r.value(value_schema.as_ref(), 0)?;
-        let timestamp = if r.flag()? { Some(r.i64()?) } else { None };
-        let timestamp_type = r.timestamp_type()?;
-        let headers = r.headers(&table)?;
-        records.push(SinkRecord {
-            topic,
-            kafka_partition,
-            kafka_offset,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            timestamp,
-            timestamp_type,
-            headers,
-        });
-    }
-    r.end()?;
-    Ok(records)
+    Ok(decode_sink_views(bytes)?
+        .into_iter()
+        .map(SinkRecordView::into_record)
+        .collect())
 }
 
 /// A cursor over an untrusted batch.
@@ -751,6 +702,25 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    /// A value of type `ty` at `at` must match its schema's type, if it has a schema.
+    fn check_type(
+        &self,
+        at: usize,
+        schema: Option<&SchemaRef>,
+        ty: SchemaType,
+    ) -> Result<(), DecodeError> {
+        match schema {
+            Some(s) if s.schema_type != ty => Err(self.err_at(
+                at,
+                DecodeErrorKind::TypeMismatch {
+                    expected: s.schema_type,
+                    found: ty,
+                },
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn value(&mut self, schema: Option<&SchemaRef>, depth: u32) -> Result<Value, DecodeError> {
         let at = self.pos;
         let tag = self.u8()?;
@@ -770,17 +740,7 @@ impl<'a> Reader<'a> {
         }
         let ty = SchemaType::from_code(tag)
             .ok_or_else(|| self.err_at(at, DecodeErrorKind::UnknownValueTag(tag)))?;
-        if let Some(s) = schema
-            && s.schema_type != ty
-        {
-            return Err(self.err_at(
-                at,
-                DecodeErrorKind::TypeMismatch {
-                    expected: s.schema_type,
-                    found: ty,
-                },
-            ));
-        }
+        self.check_type(at, schema, ty)?;
         if !ty.is_primitive() && depth >= MAX_DEPTH {
             return Err(self.err_at(at, DecodeErrorKind::TooDeep));
         }

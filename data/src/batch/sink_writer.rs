@@ -9,7 +9,7 @@
 
 use crate::{SchemaRef, SchemaType, TimestampType, Value};
 
-use super::{MAGIC, put_bytes, put_opt_i64, put_schema, put_str, put_u32, put_value};
+use super::{MAGIC, put_bytes, put_opt_i64, put_schema, put_str, put_u32, put_value, schema_index};
 
 /// A key, value or header value to write: a [`Value`], or bytes or text written as the
 /// `bytes` / `string` value they would be, without building that `Value`.
@@ -112,10 +112,10 @@ impl SinkWriter {
         put_str(&mut self.buf, r.topic);
         self.buf.extend_from_slice(&r.kafka_partition.to_le_bytes());
         self.buf.extend_from_slice(&r.kafka_offset.to_le_bytes());
-        let key_ref = self.schema_ref(r.key_schema);
+        let key_ref = schema_index(&mut self.schemas, r.key_schema);
         put_u32(&mut self.buf, key_ref);
         put_value_ref(&mut self.buf, r.key);
-        let value_ref = self.schema_ref(r.value_schema);
+        let value_ref = schema_index(&mut self.schemas, r.value_schema);
         put_u32(&mut self.buf, value_ref);
         put_value_ref(&mut self.buf, r.value);
         put_opt_i64(&mut self.buf, r.timestamp);
@@ -123,7 +123,7 @@ impl SinkWriter {
         put_u32(&mut self.buf, headers.len() as u32);
         for h in headers {
             put_str(&mut self.buf, h.key);
-            let schema_ref = self.schema_ref(h.schema);
+            let schema_ref = schema_index(&mut self.schemas, h.schema);
             put_u32(&mut self.buf, schema_ref);
             put_value_ref(&mut self.buf, h.value);
         }
@@ -162,24 +162,6 @@ impl SinkWriter {
             put_schema(out, s);
         }
         put_u32(out, self.records as u32);
-    }
-
-    /// The schema-ref of a slot, adding `schema` to the table if it is new (as
-    /// `encode_sink`'s table does: the same entry by pointer, else an equal schema).
-    fn schema_ref(&mut self, schema: Option<&SchemaRef>) -> u32 {
-        let Some(s) = schema else {
-            return 0;
-        };
-        let found = self
-            .schemas
-            .iter()
-            .position(|e| std::sync::Arc::ptr_eq(e, s))
-            .or_else(|| self.schemas.iter().position(|e| **e == **s));
-        let index = found.unwrap_or_else(|| {
-            self.schemas.push(s.clone());
-            self.schemas.len() - 1
-        });
-        index as u32 + 1
     }
 }
 

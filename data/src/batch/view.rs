@@ -5,10 +5,8 @@
 //! They read and write exactly the format of [`encode_source`](super::encode_source) and
 //! [`decode_sink`](super::decode_sink), and check the same things.
 
-use std::sync::Arc;
-
 use super::{
-    DecodeError, DecodeErrorKind, MAGIC, Reader, put_headers_refs, put_offset_map, put_offset_value,
+    DecodeError, MAGIC, Reader, put_headers_refs, put_offset_map, put_offset_value, schema_index,
 };
 use super::{put_opt_i64, put_str, put_u32, put_value};
 use crate::{
@@ -212,21 +210,6 @@ impl SourceBatchWriter {
     }
 }
 
-/// The schema-ref of `schema` in `table`, adding it if it is new: the same `Arc` first, then
-/// an equal schema, as the batch encoders do.
-fn schema_index(table: &mut Vec<SchemaRef>, schema: Option<&SchemaRef>) -> u32 {
-    let Some(s) = schema else { return 0 };
-    let found = table
-        .iter()
-        .position(|e| Arc::ptr_eq(e, s))
-        .or_else(|| table.iter().position(|e| **e == **s));
-    let index = found.unwrap_or_else(|| {
-        table.push(s.clone());
-        table.len() - 1
-    });
-    index as u32 + 1
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------------------------
@@ -328,17 +311,22 @@ pub struct SourceRecordView<'a> {
 impl SourceRecordView<'_> {
     /// The owned record.
     pub fn to_record(&self) -> SourceRecord {
+        self.clone().into_record()
+    }
+
+    /// The owned record, moving the values.
+    pub fn into_record(self) -> SourceRecord {
         SourceRecord {
             source_partition: self.source_partition.to_map(),
             source_offset: self.source_offset.to_map(),
             topic: self.topic.to_owned(),
             kafka_partition: self.kafka_partition,
-            key_schema: self.key_schema.clone(),
-            key: self.key.clone(),
-            value_schema: self.value_schema.clone(),
-            value: self.value.clone(),
+            key_schema: self.key_schema,
+            key: self.key,
+            value_schema: self.value_schema,
+            value: self.value,
             timestamp: self.timestamp,
-            headers: self.headers.clone(),
+            headers: self.headers,
         }
     }
 }
@@ -371,17 +359,22 @@ pub struct SinkRecordView<'a> {
 impl SinkRecordView<'_> {
     /// The owned record.
     pub fn to_record(&self) -> SinkRecord {
+        self.clone().into_record()
+    }
+
+    /// The owned record, moving the values read by value.
+    pub fn into_record(self) -> SinkRecord {
         SinkRecord {
             topic: self.topic.to_owned(),
             kafka_partition: self.kafka_partition,
             kafka_offset: self.kafka_offset,
-            key_schema: self.key_schema.clone(),
-            key: self.key.to_value(),
-            value_schema: self.value_schema.clone(),
-            value: self.value.to_value(),
+            key_schema: self.key_schema,
+            key: self.key.into_value(),
+            value_schema: self.value_schema,
+            value: self.value.into_value(),
             timestamp: self.timestamp,
             timestamp_type: self.timestamp_type,
-            headers: self.headers.clone(),
+            headers: self.headers,
         }
     }
 }
@@ -406,17 +399,7 @@ impl<'a> Reader<'a> {
             Some(9) => SchemaType::Bytes,
             _ => return self.value(schema, 0).map(ValueRef::Other),
         };
-        if let Some(s) = schema
-            && s.schema_type != ty
-        {
-            return Err(self.err_at(
-                at,
-                DecodeErrorKind::TypeMismatch {
-                    expected: s.schema_type,
-                    found: ty,
-                },
-            ));
-        }
+        self.check_type(at, schema, ty)?;
         self.pos += 1;
         Ok(match ty {
             SchemaType::String => ValueRef::String(self.str()?),
@@ -493,6 +476,8 @@ pub fn decode_sink_views(bytes: &[u8]) -> Result<Vec<SinkRecordView<'_>>, Decode
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::super::{decode_sink, decode_source, encode_sink, encode_source};
     use super::*;
     use crate::{OffsetValue, Schema, Struct};
