@@ -73,7 +73,9 @@ pub struct FileStreamSourceTask {
     batch_size: usize,
     /// The source partition `{"filename": path}`, encoded once for every record.
     partition: EncodedOffsetMap,
-    file: Option<File>,
+    /// The open file, and whether it is a regular file (its length tells whether there is
+    /// more to read; pipes and devices are always read).
+    file: Option<(File, bool)>,
     /// File position of `pending[0]`: just after the last line returned.
     position: i64,
     /// Bytes read but not yet returned (a line whose `\n` has not arrived yet).
@@ -110,10 +112,13 @@ impl SourceTask for FileStreamSourceTask {
     }
 
     fn poll_batch(&mut self, batch: &mut SourceBatch) -> Result<(), ConnectError> {
-        let file = match &mut self.file {
+        let (file, regular) = match &mut self.file {
             Some(f) => f,
             None => match File::open(&self.path) {
-                Ok(f) => self.file.insert(f),
+                Ok(f) => {
+                    let regular = f.metadata().is_ok_and(|m| m.is_file());
+                    self.file.insert((f, regular))
+                }
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()), // wait for it
                 Err(e) => {
                     return Err(ConnectError::fatal(format!(
@@ -125,12 +130,14 @@ impl SourceTask for FileStreamSourceTask {
         };
         let read_from = self.position as u64 + self.pending.len() as u64;
         // An idle file costs one stat per poll: with no whole line left over, there is
-        // nothing to return while a regular file is no longer than what was read (pipes
-        // and devices are always read).
-        if memchr::memchr(b'\n', &self.pending).is_none()
+        // nothing to return while a regular file is no longer than what was read. Its
+        // length comes from a seek to the end, one host call (`metadata()` makes two: the
+        // stat and an inode hash).
+        if *regular
+            && memchr::memchr(b'\n', &self.pending).is_none()
             && file
-                .metadata()
-                .is_ok_and(|m| m.is_file() && m.len() <= read_from)
+                .seek(SeekFrom::End(0))
+                .is_ok_and(|len| len <= read_from)
         {
             return Ok(());
         }
