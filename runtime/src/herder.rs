@@ -962,9 +962,8 @@ pub async fn read_plugin_files(dirs: Vec<PathBuf>) -> ReadPlugins {
         .iter()
         .map(|file| {
             let file = file.clone();
-            tokio::task::spawn_blocking(move || match std::fs::read(&file) {
-                Ok(bytes) => Ok(crate::sandbox::PluginBytes::new(bytes)),
-                Err(e) => Err(format!("cannot read: {e}")),
+            tokio::task::spawn_blocking(move || {
+                crate::sandbox::PluginBytes::read(&file).map_err(|e| format!("cannot read: {e}"))
             })
         })
         .collect();

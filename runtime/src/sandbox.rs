@@ -325,7 +325,10 @@ impl Plugin {
 /// Made without an engine, so a worker reads and hashes its plugin files while it builds
 /// the engine.
 pub struct PluginBytes {
-    bytes: Vec<u8>,
+    /// `None` when [`read`](Self::read) found the digest memoized: the bytes are read
+    /// only if the compiled component is not cached.
+    bytes: Option<Vec<u8>>,
+    file: Option<PathBuf>,
     digest: String,
 }
 
@@ -333,14 +336,72 @@ impl PluginBytes {
     /// Hashes `bytes`.
     pub fn new(bytes: Vec<u8>) -> Self {
         let digest = hex(&Sha256::digest(&bytes));
-        Self { bytes, digest }
+        Self {
+            bytes: Some(bytes),
+            file: None,
+            digest,
+        }
     }
+
+    /// The plugin in `file`. Its digest is memoized in `.cache/<file name>.sha256` beside
+    /// it, with the file's length, modification time and inode: while those are unchanged
+    /// the file is neither read nor hashed again (a worker's plugins are megabytes, and
+    /// reading and hashing them was a third of its start-up CPU). A plugin directory that
+    /// cannot be written to just goes without the memo.
+    pub fn read(file: &Path) -> std::io::Result<Self> {
+        let stamp = file_stamp(&std::fs::metadata(file)?);
+        let memo = file.parent().zip(file.file_name()).map(|(dir, name)| {
+            let mut name = name.to_os_string();
+            name.push(".sha256");
+            dir.join(".cache").join(name)
+        });
+        if let Some(memo) = &memo
+            && let Ok(text) = std::fs::read_to_string(memo)
+            && let Some((recorded, digest)) = text.trim_end().split_once('\n')
+            && recorded == stamp
+            && digest.len() == 64
+            && digest.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Ok(Self {
+                bytes: None,
+                file: Some(file.to_owned()),
+                digest: digest.to_owned(),
+            });
+        }
+        let mut this = Self::new(std::fs::read(file)?);
+        this.file = Some(file.to_owned());
+        if let Some(memo) = memo {
+            let tmp = memo.with_extension("tmp");
+            let written = memo
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&tmp, format!("{stamp}\n{}\n", this.digest)))
+                .and_then(|()| std::fs::rename(&tmp, &memo));
+            if let Err(e) = written {
+                tracing::debug!(memo = %memo.display(), error = %e, "cannot memoize the plugin digest");
+            }
+        }
+        Ok(this)
+    }
+}
+
+/// What identifies a file's content without reading it: length, modification time, inode.
+fn file_stamp(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{} {}.{:09} {}",
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ino()
+    )
 }
 
 impl std::fmt::Debug for PluginBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PluginBytes")
-            .field("len", &self.bytes.len())
+            .field("len", &self.bytes.as_ref().map(Vec::len))
+            .field("file", &self.file)
             .field("digest", &self.digest)
             .finish()
     }
@@ -450,7 +511,31 @@ impl Sandbox {
 
     /// [`Self::load`] of bytes already hashed.
     pub async fn load_bytes(&self, plugin: PluginBytes) -> Result<Plugin, SandboxError> {
-        let PluginBytes { bytes, digest } = plugin;
+        let PluginBytes {
+            bytes,
+            file,
+            digest,
+        } = plugin;
+        let bytes = match (bytes, file) {
+            (Some(bytes), _) => bytes,
+            (None, file) => {
+                let this = self.clone();
+                let d = digest.clone();
+                if let Some(component) = tokio::task::spawn_blocking(move || this.cached(&d))
+                    .await
+                    .map_err(io_err)?
+                {
+                    return self.inspect(component, digest).await;
+                }
+                // Not compiled yet (or the cache was cleared): read and hash it after all.
+                let file = file.ok_or_else(|| io_err("a plugin without bytes or file"))?;
+                let read = tokio::task::spawn_blocking(move || std::fs::read(file))
+                    .await
+                    .map_err(io_err)?
+                    .map_err(io_err)?;
+                return Box::pin(self.load_bytes(PluginBytes::new(read))).await;
+            }
+        };
         if !wasmparser_is_component(&bytes) {
             return Err(if bytes.starts_with(b"\0asm") {
                 SandboxError::NotAComponent(
@@ -468,24 +553,38 @@ impl Sandbox {
         self.inspect(component, digest).await
     }
 
-    fn compile_cached(&self, bytes: &[u8], digest: &str) -> Result<Component, SandboxError> {
+    /// Where the component of `digest`, compiled by this engine, is cached.
+    fn cache_file(&self, digest: &str) -> PathBuf {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.engine.precompile_compatibility_hash().hash(&mut h);
-        let file = self
-            .cache_dir
-            .join(format!("{digest}-{:016x}.cwasm", h.finish()));
-        if file.exists() {
-            // SAFETY: the file was written by `Component::serialize` of an engine with the
-            // same compatibility hash (part of the name), into our own cache directory.
-            #[allow(unsafe_code, reason = "deserializing our own precompiled cache")]
-            match unsafe { Component::deserialize_file(&self.engine, &file) } {
-                Ok(c) => return Ok(c),
-                Err(e) => {
-                    tracing::warn!(file = %file.display(), error = %e, "ignoring bad cache entry")
-                }
+        self.cache_dir
+            .join(format!("{digest}-{:016x}.cwasm", h.finish()))
+    }
+
+    /// The cached compiled component of `digest`, if there is a good one.
+    fn cached(&self, digest: &str) -> Option<Component> {
+        let file = self.cache_file(digest);
+        if !file.exists() {
+            return None;
+        }
+        // SAFETY: the file was written by `Component::serialize` of an engine with the
+        // same compatibility hash (part of the name), into our own cache directory.
+        #[allow(unsafe_code, reason = "deserializing our own precompiled cache")]
+        match unsafe { Component::deserialize_file(&self.engine, &file) } {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(file = %file.display(), error = %e, "ignoring bad cache entry");
+                None
             }
         }
+    }
+
+    fn compile_cached(&self, bytes: &[u8], digest: &str) -> Result<Component, SandboxError> {
+        if let Some(c) = self.cached(digest) {
+            return Ok(c);
+        }
+        let file = self.cache_file(digest);
         let component = Component::new(&self.engine, bytes)
             .map_err(|e| SandboxError::NotAComponent(format!("{e:#}")))?;
         match component.serialize() {
@@ -740,4 +839,37 @@ pub fn parent_dir(file: &Path) -> Option<PathBuf> {
         std::env::current_dir().ok()?.join(file)
     };
     abs.parent().map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod plugin_bytes_tests {
+    use super::PluginBytes;
+
+    #[test]
+    fn a_plugin_file_is_hashed_once_while_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.wasm");
+        std::fs::write(&file, b"first version").unwrap();
+        let first = PluginBytes::read(&file).unwrap();
+        assert_eq!(first.bytes.as_deref(), Some(&b"first version"[..]));
+        assert_eq!(
+            first.digest,
+            PluginBytes::new(b"first version".to_vec()).digest
+        );
+        assert!(dir.path().join(".cache/p.wasm.sha256").exists());
+
+        let again = PluginBytes::read(&file).unwrap();
+        assert!(again.bytes.is_none(), "read again: {again:?}");
+        assert_eq!(again.digest, first.digest);
+        assert_eq!(again.file.as_deref(), Some(file.as_path()));
+
+        // Another length (and modification time): hashed again.
+        std::fs::write(&file, b"the second version").unwrap();
+        let changed = PluginBytes::read(&file).unwrap();
+        assert_eq!(changed.bytes.as_deref(), Some(&b"the second version"[..]));
+        assert_ne!(changed.digest, first.digest);
+        // A memo that does not parse is ignored, never trusted.
+        std::fs::write(dir.path().join(".cache/p.wasm.sha256"), "garbage").unwrap();
+        assert!(PluginBytes::read(&file).unwrap().bytes.is_some());
+    }
 }
