@@ -307,7 +307,7 @@ def file_run(cfg: dict, broker: Broker, work: Path, input: Path, lines: int,
             if now - w.started > timeout:
                 raise NotRun(f"{cfg['name']}: {size // (LINE_BYTES + 1)} of {lines} lines "
                              f"after {timeout:.0f} s")
-            time.sleep(0.005 if first is None else 0.05)
+            time.sleep(0.001 if first is None else 0.05)
         done = time.monotonic()
         cpu = w.cpu_s()
         st = w.status()

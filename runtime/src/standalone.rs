@@ -35,6 +35,7 @@ pub async fn run(
         config.bootstrap(),
         Duration::from_secs(10),
         config.consumer_max_partition_fetch_bytes,
+        config.consumer_max_poll_records,
     ));
     // The plugin files are read and hashed meanwhile too.
     let plugin_files = tokio::spawn(crate::herder::read_plugin_files(config.plugin_path.clone()));
@@ -125,6 +126,7 @@ async fn connect_kafka(
     bootstrap: String,
     timeout: Duration,
     max_partition_fetch_bytes: i32,
+    max_poll_records: u32,
 ) -> anyhow::Result<(KafkaClients, Option<String>)> {
     tracing::info!(%bootstrap, "connecting to Kafka");
     // Sink fetches get their own connections: Kafka answers the requests of one connection
@@ -137,7 +139,8 @@ async fn connect_kafka(
     let producer = producer.context("cannot start the worker")?;
     let consumer = consumer
         .context("cannot start the worker")?
-        .with_max_partition_fetch_bytes(max_partition_fetch_bytes);
+        .with_max_partition_fetch_bytes(max_partition_fetch_bytes)
+        .with_max_poll_records(max_poll_records as usize);
     let groups =
         crate::kafka::GroupOffsets::new(&bootstrap, timeout).context("cannot start the worker")?;
     let kafka_cluster_id = match groups.cluster_id().await {

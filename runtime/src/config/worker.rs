@@ -22,6 +22,7 @@ const WASM_RECYCLE_MEMORY_PERCENT: &str = "wasm.recycle.memory.percent";
 const WASM_RECYCLE_CALLS: &str = "wasm.recycle.calls";
 const PLUGIN_UPLOAD_MAX_BYTES: &str = "plugin.upload.max.bytes";
 const CONSUMER_MAX_PARTITION_FETCH_BYTES: &str = "consumer.max.partition.fetch.bytes";
+const CONSUMER_MAX_POLL_RECORDS: &str = "consumer.max.poll.records";
 
 /// The worker's config table: Kafka Connect 4.1's names and defaults (`WorkerConfig`,
 /// `StandaloneConfig`), then wasmconnect's own `wasm.*` and `plugin.upload.*` keys.
@@ -59,6 +60,8 @@ pub fn worker_def() -> ConfigDef {
             "Largest plugin component accepted over REST, in bytes.")
         .define(CONSUMER_MAX_PARTITION_FETCH_BYTES, T::Int, "1048576", V::AtLeast(1),
             "The maximum amount of data per-partition a sink task's fetch returns (at least one record batch is returned if any exists), as the consumer setting max.partition.fetch.bytes with Connect's consumer. prefix. Every fetched batch is held in memory a few times over, so this bounds the worker's memory per sink task.")
+        .define(CONSUMER_MAX_POLL_RECORDS, T::Int, "500", V::AtLeast(1),
+            "The maximum number of records a sink task gets in one put, as the consumer setting max.poll.records with Connect's consumer. prefix; the rest of a fetch goes to the next puts.")
 }
 
 /// The worker's configuration.
@@ -100,6 +103,8 @@ pub struct WorkerConfig {
     pub plugin_upload_max_bytes: u64,
     /// `consumer.max.partition.fetch.bytes`: what a sink fetch asks per partition.
     pub consumer_max_partition_fetch_bytes: i32,
+    /// `consumer.max.poll.records`: most records per sink `put`.
+    pub consumer_max_poll_records: u32,
     /// Every property given, unknown keys included (`producer.*`, `consumer.*`, …).
     pub props: Props,
 }
@@ -168,6 +173,8 @@ impl WorkerConfig {
                 .int(CONSUMER_MAX_PARTITION_FETCH_BYTES)
                 .unwrap_or(1 << 20)
                 .max(1),
+            consumer_max_poll_records: v.int(CONSUMER_MAX_POLL_RECORDS).unwrap_or(500).max(1)
+                as u32,
             props: v.props().clone(),
         }
     }
@@ -219,6 +226,7 @@ mod tests {
         assert_eq!(c.wasm_instances_max, 1000);
         assert_eq!(c.plugin_upload_max_bytes, 64 * 1024 * 1024);
         assert_eq!(c.consumer_max_partition_fetch_bytes, 1024 * 1024);
+        assert_eq!(c.consumer_max_poll_records, 500);
         assert_eq!(
             c.offset_storage_file,
             Some(PathBuf::from("/tmp/connect.offsets"))

@@ -15,8 +15,9 @@ use super::{KafkaError, TopicPartition, parse_bootstrap};
 /// Client id the worker presents to brokers.
 pub(crate) const CLIENT_ID: &str = "wasmconnect";
 
-/// Topics created by this process so far: a sink waiting for its topic to appear wakes when
-/// a source of the same worker creates it, rather than at its next metadata poll.
+/// Topics created (or found created) by this process so far: a sink waiting for its topic to
+/// appear wakes when a source of the same worker creates it, rather than at its next
+/// metadata poll.
 static TOPICS_CREATED: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
     std::sync::LazyLock::new(|| tokio::sync::watch::channel(0).0);
 
@@ -31,6 +32,8 @@ pub(crate) struct Cluster {
     pub(crate) bootstrap: String,
     pub(crate) timeout: Duration,
     client: Client,
+    /// Made once, so its connection to the controller is kept between topic creations.
+    controller: tokio::sync::OnceCell<rskafka::client::controller::ControllerClient>,
     partitions: Mutex<HashMap<TopicPartition, Arc<PartitionClient>>>,
     counts: Mutex<HashMap<String, i32>>,
 }
@@ -46,8 +49,12 @@ impl Cluster {
         // Probe with a plain socket first: rskafka would retry a refused connection until
         // its deadline and then report it in less friendly terms.
         probe(bootstrap, &servers, timeout).await?;
+        // The first retry comes quickly: the usual retriable error is a partition a moment
+        // after its topic was created, which its leader does not serve yet (a fetch or
+        // produce answered NOT_LEADER_OR_FOLLOWER for a few milliseconds); starting at 50 ms
+        // made a new pipeline's first line wait that long.
         let backoff = BackoffConfig {
-            init_backoff: Duration::from_millis(50),
+            init_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_secs(2),
             base: 2.0,
             deadline: Some(timeout),
@@ -70,6 +77,7 @@ impl Cluster {
             bootstrap: bootstrap.to_owned(),
             timeout,
             client,
+            controller: tokio::sync::OnceCell::new(),
             partitions: Mutex::new(HashMap::new()),
             counts: Mutex::new(HashMap::new()),
         })
@@ -128,8 +136,8 @@ impl Cluster {
     /// is success.
     pub(crate) async fn create_topic(&self, topic: &str) -> Result<(), KafkaError> {
         let controller = self
-            .client
-            .controller_client()
+            .controller()
+            .await
             .map_err(|e| KafkaError::client("create topic", topic, e))?;
         let timeout_ms = self.timeout.as_millis().min(i32::MAX as u128) as i32;
         let mut result = controller.create_topic(topic, -1, -1, timeout_ms).await;
@@ -145,15 +153,33 @@ impl Cluster {
             result = controller.create_topic(topic, 1, 1, timeout_ms).await;
         }
         match result {
-            Ok(()) => {
+            Ok(())
+            | Err(ClientError::ServerError {
+                protocol_error: ProtocolError::TopicAlreadyExists,
+                ..
+            }) => {
                 TOPICS_CREATED.send_modify(|n| *n += 1);
                 Ok(())
             }
-            Err(ClientError::ServerError {
-                protocol_error: ProtocolError::TopicAlreadyExists,
-                ..
-            }) => Ok(()),
             Err(e) => Err(KafkaError::client("create topic", topic, e)),
+        }
+    }
+
+    async fn controller(
+        &self,
+    ) -> Result<&rskafka::client::controller::ControllerClient, ClientError> {
+        self.controller
+            .get_or_try_init(|| async { self.client.controller_client() })
+            .await
+    }
+
+    /// Connects to the cluster's controller ahead of a first topic creation. A failure is
+    /// left for the creation to report.
+    pub(crate) async fn connect_controller(&self) {
+        if let Ok(controller) = self.controller().await
+            && let Err(e) = controller.connect().await
+        {
+            tracing::debug!(error = %e, "cannot connect to the controller yet");
         }
     }
 

@@ -30,6 +30,7 @@ pub struct FetchedRecord {
 pub struct Consumer {
     cluster: Arc<Cluster>,
     max_partition_fetch_bytes: i32,
+    max_poll_records: usize,
 }
 
 /// How long [`Consumer::partitions`] waits for a missing topic that this process may be
@@ -39,6 +40,9 @@ const TOPIC_WAIT: Duration = Duration::from_millis(100);
 /// Kafka's default `max.partition.fetch.bytes`.
 const DEFAULT_MAX_PARTITION_FETCH_BYTES: i32 = 1 << 20;
 
+/// Kafka's default `max.poll.records`.
+const DEFAULT_MAX_POLL_RECORDS: usize = 500;
+
 impl Consumer {
     /// Connects to `bootstrap_servers` (comma separated `host:port`); `timeout` bounds the
     /// connection and each later request.
@@ -46,6 +50,7 @@ impl Consumer {
         Ok(Self {
             cluster: Arc::new(Cluster::connect(bootstrap_servers, timeout).await?),
             max_partition_fetch_bytes: DEFAULT_MAX_PARTITION_FETCH_BYTES,
+            max_poll_records: DEFAULT_MAX_POLL_RECORDS,
         })
     }
 
@@ -56,6 +61,19 @@ impl Consumer {
     pub fn with_max_partition_fetch_bytes(mut self, bytes: i32) -> Self {
         self.max_partition_fetch_bytes = bytes.max(1);
         self
+    }
+
+    /// Caps the records a sink task gets in one `put` (`consumer.max.poll.records`, as a
+    /// Kafka consumer's poll returns at most that many); the rest of a fetch goes to the
+    /// next puts.
+    pub fn with_max_poll_records(mut self, records: usize) -> Self {
+        self.max_poll_records = records.max(1);
+        self
+    }
+
+    /// The most records one `put` gets.
+    pub fn max_poll_records(&self) -> usize {
+        self.max_poll_records
     }
 
     /// Every topic of the cluster with its partitions, from fresh metadata.
@@ -70,6 +88,7 @@ impl Consumer {
         Self {
             cluster: producer.cluster(),
             max_partition_fetch_bytes: DEFAULT_MAX_PARTITION_FETCH_BYTES,
+            max_poll_records: DEFAULT_MAX_POLL_RECORDS,
         }
     }
 
@@ -160,6 +179,16 @@ impl Consumer {
                 ))
             }
         }
+    }
+
+    /// Opens (and caches) the connection to the leader of `topic`-`partition`, so that the
+    /// first offset lookup or fetch does not wait for it.
+    pub async fn connect_partition(&self, topic: &str, partition: i32) -> Result<(), KafkaError> {
+        let tp: TopicPartition = (topic.to_owned(), partition);
+        self.cluster
+            .partition(&tp, UnknownTopicHandling::Error)
+            .await
+            .map(drop)
     }
 
     /// The log start offset of `topic`-`partition` (the first offset still kept).

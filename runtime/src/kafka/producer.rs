@@ -38,16 +38,25 @@ pub struct Producer {
     next_sticky: AtomicUsize,
     /// Topics being looked up or created by [`prepare_topic`](Self::prepare_topic).
     preparing: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// One lock per topic looked up: a send waits for the lookup or creation already under
+    /// way rather than asking the broker to create the topic a second time.
+    lookups: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Producer {
     /// Connects to `bootstrap_servers` (comma separated `host:port`). `timeout` bounds the
     /// connection and each later send, rskafka's retries included.
     pub async fn connect(bootstrap_servers: &str, timeout: Duration) -> Result<Self, KafkaError> {
+        let cluster = Arc::new(Cluster::connect(bootstrap_servers, timeout).await?);
+        // A source's first send usually creates its topic: have the controller's connection
+        // ready for it.
+        let warm = Arc::clone(&cluster);
+        tokio::spawn(async move { warm.connect_controller().await });
         Ok(Self {
-            cluster: Arc::new(Cluster::connect(bootstrap_servers, timeout).await?),
+            cluster,
             next_sticky: AtomicUsize::new(0),
             preparing: std::sync::Mutex::default(),
+            lookups: std::sync::Mutex::default(),
         })
     }
 
@@ -67,6 +76,14 @@ impl Producer {
         if let Some(n) = self.cluster.cached_count(topic) {
             return Ok(n);
         }
+        let lock = {
+            let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(lookups.entry(topic.to_owned()).or_default())
+        };
+        let _one_at_a_time = lock.lock().await;
+        if let Some(n) = self.cluster.cached_count(topic) {
+            return Ok(n);
+        }
         if let Some(p) = self.cluster.lookup_partitions(topic).await? {
             return Ok(p.len() as i32);
         }
@@ -80,7 +97,7 @@ impl Producer {
             if tokio::time::Instant::now() >= deadline {
                 return Err(KafkaError::UnknownTopic(topic.to_owned()));
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 

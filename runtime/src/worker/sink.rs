@@ -1,6 +1,6 @@
 //! The sink loop.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
@@ -74,7 +74,16 @@ struct SinkState {
     prefetch: Option<Fetch>,
     /// The batch being written (kept to reuse its allocations).
     writer: SinkWriter,
+    /// Fetched records beyond `consumer.max.poll.records`, delivered by the next puts.
+    pending: Pending,
+    /// Partitions without a committed offset, positioned at 0 until a fetch confirms it: the
+    /// log start of a new topic, found without asking. An out-of-range answer moves them
+    /// to the log start (`auto.offset.reset=earliest`, Connect's default for sinks).
+    from_start: BTreeSet<TopicPartition>,
 }
+
+/// Fetched records not yet handed to the task, per partition in partition order.
+type Pending = VecDeque<(TopicPartition, VecDeque<FetchedRecord>)>;
 
 fn group(ctx: &TaskContext) -> String {
     format!("connect-{}", ctx.id.connector)
@@ -136,6 +145,12 @@ async fn discover(
         return Ok(wanted);
     }
     let group = group(ctx);
+    // Connect to the partitions' leaders while the committed offsets are read.
+    let mut connects = JoinSet::new();
+    for (topic, partition) in wanted.iter().cloned() {
+        let consumer = ctx.kafka.consumer.clone();
+        connects.spawn(async move { consumer.connect_partition(&topic, partition).await });
+    }
     let mut backoff = Backoff::new();
     let committed = loop {
         match ctx.kafka.groups.fetch(&group, &wanted).await {
@@ -149,24 +164,21 @@ async fn discover(
             }
         }
     };
+    // A failed connection shows again, and is reported, where the partition is used.
+    connects.join_all().await;
     for tp in &wanted {
         let pos = match committed.get(tp) {
             Some(&o) if o >= 0 => o,
-            _ => earliest(ctx, tp).await?,
+            _ => {
+                sink.from_start.insert(tp.clone());
+                0
+            }
         };
         sink.positions.insert(tp.clone(), pos);
         sink.committed.insert(tp.clone(), pos);
         tracing::info!(topic = %tp.0, partition = tp.1, offset = pos, "partition assigned");
     }
     Ok(wanted)
-}
-
-async fn earliest(ctx: &TaskContext, tp: &TopicPartition) -> Result<i64, SandboxError> {
-    ctx.kafka
-        .consumer
-        .earliest_offset(&tp.0, tp.1)
-        .await
-        .map_err(|e| SandboxError::Guest(ConnectError::Retriable(e.to_string())))
 }
 
 async fn sink_loop(
@@ -176,6 +188,12 @@ async fn sink_loop(
 ) -> Result<(), SandboxError> {
     let subscription = Subscription::of(ctx);
     let mut backoff = Backoff::new();
+    // Find the group's coordinator and connect to it meanwhile (an offset fetch of no
+    // partitions), so reading the committed offsets does not wait for that once the
+    // topics are found.
+    let groups = ctx.kafka.groups.clone();
+    let group_id = group(ctx);
+    tokio::spawn(async move { groups.fetch(&group_id, &[]).await.map(drop) });
     // Wait for at least one partition, as a consumer waits for its subscription to match.
     loop {
         let assigned = discover(ctx, sink, &subscription).await?;
@@ -464,7 +482,20 @@ async fn fetch(
     ctx: &mut TaskContext,
     sink: &mut SinkState,
 ) -> Vec<(TopicPartition, Vec<FetchedRecord>)> {
+    let max = ctx.kafka.consumer.max_poll_records();
     let wanted = wanted(sink);
+    if !sink.pending.is_empty() {
+        // Still where the task's positions are (no pause, reset or skip since)?
+        let current = sink.pending.iter().all(|(tp, records)| {
+            let first = records.front().map(|r| r.offset);
+            wanted.iter().any(|(t, o)| t == tp && Some(*o) == first)
+        });
+        if current {
+            return take_records(&mut sink.pending, max);
+        }
+        // They are fetched again from the new positions.
+        sink.pending.clear();
+    }
     if wanted.is_empty() {
         sink.prefetch = None;
         ctx.sleep(Duration::from_millis(100)).await;
@@ -486,6 +517,9 @@ async fn fetch(
     for (tp, offset, r) in results {
         match r {
             Ok((mut records, _hwm)) => {
+                if !sink.from_start.is_empty() {
+                    sink.from_start.remove(&tp);
+                }
                 // A fetch starts at the batch holding `offset`: drop what precedes it.
                 if records.first().is_some_and(|r| r.offset < offset) {
                     records.retain(|r| r.offset >= offset);
@@ -496,7 +530,11 @@ async fn fetch(
             }
             Err(e) if e.is_offset_out_of_range() => {
                 if let Ok(o) = ctx.kafka.consumer.earliest_offset(&tp.0, tp.1).await {
-                    tracing::warn!(topic = %tp.0, partition = tp.1, offset, reset = o, "offset out of range, resetting to earliest");
+                    if sink.from_start.remove(&tp) {
+                        tracing::debug!(topic = %tp.0, partition = tp.1, offset = o, "starting from the log start");
+                    } else {
+                        tracing::warn!(topic = %tp.0, partition = tp.1, offset, reset = o, "offset out of range, resetting to earliest");
+                    }
                     sink.positions.insert(tp, o);
                 }
             }
@@ -524,6 +562,33 @@ async fn fetch(
             // other threads do not steal, until the spawner yields: yield once so the fetch
             // is sent now rather than after this batch is converted and put.
             tokio::task::yield_now().await;
+        }
+    }
+    if out.iter().map(|(_, records)| records.len()).sum::<usize>() <= max {
+        return out;
+    }
+    sink.pending = out
+        .into_iter()
+        .map(|(tp, records)| (tp, VecDeque::from(records)))
+        .collect();
+    take_records(&mut sink.pending, max)
+}
+
+/// The first `max` records of `pending` (at least one), taken out of it.
+fn take_records(pending: &mut Pending, max: usize) -> Vec<(TopicPartition, Vec<FetchedRecord>)> {
+    let mut room = max.max(1);
+    let mut out = Vec::new();
+    while room > 0 {
+        let Some((tp, records)) = pending.front_mut() else {
+            break;
+        };
+        if records.len() <= room {
+            room -= records.len();
+            let (tp, records) = pending.pop_front().unwrap_or_default();
+            out.push((tp, Vec::from(records)));
+        } else {
+            out.push((tp.clone(), records.drain(..room).collect()));
+            room = 0;
         }
     }
     out
@@ -625,4 +690,49 @@ async fn commit(
         Err(e) => tracing::warn!(group, error = %e, "offset commit failed"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(
+        tp: &TopicPartition,
+        offsets: std::ops::Range<i64>,
+    ) -> (TopicPartition, VecDeque<FetchedRecord>) {
+        let records = offsets
+            .map(|offset| FetchedRecord {
+                offset,
+                key: None,
+                value: Some(offset.to_string().into_bytes()),
+                headers: Vec::new(),
+                timestamp_ms: 0,
+            })
+            .collect();
+        (tp.clone(), records)
+    }
+
+    fn offsets(taken: &[(TopicPartition, Vec<FetchedRecord>)]) -> Vec<(i32, Vec<i64>)> {
+        taken
+            .iter()
+            .map(|(tp, rs)| (tp.1, rs.iter().map(|r| r.offset).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn puts_take_at_most_max_poll_records_in_partition_order() {
+        let (p0, p1) = (("t".to_owned(), 0), ("t".to_owned(), 1));
+        let mut pending: Pending = [records(&p0, 10..13), records(&p1, 20..22)].into();
+        assert_eq!(offsets(&take_records(&mut pending, 2)), [(0, vec![10, 11])]);
+        assert_eq!(
+            offsets(&take_records(&mut pending, 2)),
+            [(0, vec![12]), (1, vec![20])]
+        );
+        assert_eq!(offsets(&take_records(&mut pending, 2)), [(1, vec![21])]);
+        assert!(pending.is_empty());
+        assert!(take_records(&mut pending, 2).is_empty());
+        // A cap of 0 still delivers one record, as a consumer's poll would.
+        let mut pending: Pending = [records(&p0, 0..2)].into();
+        assert_eq!(offsets(&take_records(&mut pending, 0)), [(0, vec![0])]);
+    }
 }

@@ -41,6 +41,12 @@ impl ControllerClient {
         }
     }
 
+    /// wasmconnect: finds the controller and connects to it now, so that a later request
+    /// does not wait for that.
+    pub async fn connect(&self) -> Result<()> {
+        self.get().await.map(drop)
+    }
+
     /// Create a topic
     pub async fn create_topic(
         &self,
