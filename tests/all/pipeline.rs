@@ -225,3 +225,34 @@ fn sink_follows_topics_regex_including_new_topics() {
         "{body}"
     );
 }
+
+#[test]
+fn sink_without_committed_offsets_starts_at_the_log_start() {
+    let k = kafka();
+    let topic = unique("log-start");
+    k.create_topic(&topic, 1);
+    k.produce_lines(&topic, &lines("r", 0, 10));
+    // Offsets 0–3 are gone: the sink, positioned at 0 for want of a committed offset, is
+    // answered "out of range" and moves to the log start (auto.offset.reset=earliest).
+    k.delete_records(&topic, 0, 4);
+    let w = WorkerBuilder::new(&k.bootstrap()).start();
+    let output = w.dir.join("log-start.out.txt");
+    w.create(
+        "log-start-sink",
+        &[
+            ("connector.class", "FileStreamSink"),
+            ("file", &output.display().to_string()),
+            ("topics", &topic),
+        ],
+    );
+    wait_for(Duration::from_secs(60), "the records kept", || {
+        (read_lines(&output).len() >= 6).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(read_lines(&output), lines("r", 4, 10));
+    assert!(
+        !w.log().contains("offset out of range"),
+        "a new sink's start is not an error worth a warning:\n{}",
+        w.log()
+    );
+}

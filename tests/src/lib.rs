@@ -209,6 +209,32 @@ impl Kafka {
         );
     }
 
+    /// Deletes the records of `topic`-`partition` before `offset`, which becomes the log
+    /// start offset (`kafka-delete-records`, `org.apache.kafka.tools.DeleteRecordsCommand`).
+    pub fn delete_records(&self, topic: &str, partition: i32, offset: i64) {
+        let json = tempfile::NamedTempFile::new().expect("temp file");
+        let spec = serde_json::json!({"version": 1, "partitions": [
+            {"topic": topic, "partition": partition, "offset": offset}]});
+        std::fs::write(json.path(), spec.to_string()).expect("write the offsets file");
+        let out = self.tool(
+            "org.apache.kafka.tools.DeleteRecordsCommand",
+            &[
+                "--bootstrap-server",
+                &self.bootstrap,
+                "--offset-json-file",
+                &json.path().display().to_string(),
+            ],
+            None,
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.success && out.stdout.contains(&format!("low_watermark: {offset}")),
+            "delete records failed for {topic}:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+
     /// Runs a Kafka tool class from the jars; kills it after `timeout`.
     fn tool(
         &self,

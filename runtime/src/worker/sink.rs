@@ -365,6 +365,8 @@ async fn handle_requests(
         sink.paused.remove(&tp);
     }
     for (tp, offset) in requests.reset {
+        // An offset the task asked for: out of range, it is reported, not assumed.
+        sink.from_start.remove(&tp);
         sink.positions.insert(tp, offset);
     }
     for ((topic, partition), offset, error) in requests.reported {
