@@ -51,10 +51,10 @@ impl Cluster {
         probe(bootstrap, &servers, timeout).await?;
         // The first retry comes quickly: the usual retriable error is a partition a moment
         // after its topic was created, which its leader does not serve yet (a fetch or
-        // produce answered NOT_LEADER_OR_FOLLOWER for a few milliseconds); starting at 50 ms
+        // produce answered NOT_LEADER_OR_FOLLOWER for a millisecond or two); starting at 50 ms
         // made a new pipeline's first line wait that long.
         let backoff = BackoffConfig {
-            init_backoff: Duration::from_millis(5),
+            init_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_secs(2),
             base: 2.0,
             deadline: Some(timeout),
