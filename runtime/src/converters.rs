@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use wasmconnect_data::batch::sink_writer::ValueRef;
+use wasmconnect_data::batch::sink_writer::WriteValue;
 use wasmconnect_data::{Schema, SchemaRef, Value};
 
 mod base64;
@@ -67,7 +67,7 @@ pub trait Converter: Send + Sync + std::fmt::Debug {
         &'s self,
         topic: &str,
         bytes: Option<&'b [u8]>,
-    ) -> Option<(Option<&'s SchemaRef>, ValueRef<'b>)> {
+    ) -> Option<(Option<&'s SchemaRef>, WriteValue<'b>)> {
         let _ = (topic, bytes);
         None
     }
@@ -265,7 +265,7 @@ mod tests {
             assert_eq!(sv.value, Value::Null, "{class}");
             if let Some((schema, value)) = c.to_connect_ref("t", None) {
                 assert_eq!(schema, sv.schema.as_ref(), "{class}");
-                assert!(matches!(value, ValueRef::Null), "{class}");
+                assert!(matches!(value, WriteValue::Null), "{class}");
             }
             assert_eq!(c.from_connect("t", None, &Value::Null).unwrap(), None);
         }

@@ -12,9 +12,10 @@ use crate::{SchemaRef, SchemaType, TimestampType, Value};
 use super::{MAGIC, put_bytes, put_opt_i64, put_schema, put_str, put_u32, put_value, schema_index};
 
 /// A key, value or header value to write: a [`Value`], or bytes or text written as the
-/// `bytes` / `string` value they would be, without building that `Value`.
+/// `bytes` / `string` value they would be, without building that `Value`. (Reading a batch
+/// gives [`super::ValueRef`]s, which own what they do not borrow.)
 #[derive(Debug, Clone, Copy)]
-pub enum ValueRef<'a> {
+pub enum WriteValue<'a> {
     /// Any value.
     Value(&'a Value),
     /// `Value::Bytes` of these bytes.
@@ -33,7 +34,7 @@ pub struct HeaderRef<'a> {
     /// Header schema, if any.
     pub schema: Option<&'a SchemaRef>,
     /// Header value.
-    pub value: ValueRef<'a>,
+    pub value: WriteValue<'a>,
 }
 
 /// One sink record by reference, the fields of [`SinkRecord`](crate::SinkRecord) but the
@@ -49,11 +50,11 @@ pub struct SinkRecordRef<'a> {
     /// Key schema.
     pub key_schema: Option<&'a SchemaRef>,
     /// Key.
-    pub key: ValueRef<'a>,
+    pub key: WriteValue<'a>,
     /// Value schema.
     pub value_schema: Option<&'a SchemaRef>,
     /// Value.
-    pub value: ValueRef<'a>,
+    pub value: WriteValue<'a>,
     /// Timestamp, ms since the epoch.
     pub timestamp: Option<i64>,
     /// What the timestamp is.
@@ -114,10 +115,10 @@ impl SinkWriter {
         self.buf.extend_from_slice(&r.kafka_offset.to_le_bytes());
         let key_ref = schema_index(&mut self.schemas, r.key_schema);
         put_u32(&mut self.buf, key_ref);
-        put_value_ref(&mut self.buf, r.key);
+        put_write_value(&mut self.buf, r.key);
         let value_ref = schema_index(&mut self.schemas, r.value_schema);
         put_u32(&mut self.buf, value_ref);
-        put_value_ref(&mut self.buf, r.value);
+        put_write_value(&mut self.buf, r.value);
         put_opt_i64(&mut self.buf, r.timestamp);
         self.buf.push(r.timestamp_type as u8);
         put_u32(&mut self.buf, headers.len() as u32);
@@ -125,7 +126,7 @@ impl SinkWriter {
             put_str(&mut self.buf, h.key);
             let schema_ref = schema_index(&mut self.schemas, h.schema);
             put_u32(&mut self.buf, schema_ref);
-            put_value_ref(&mut self.buf, h.value);
+            put_write_value(&mut self.buf, h.value);
         }
         self.records += 1;
     }
@@ -165,18 +166,18 @@ impl SinkWriter {
     }
 }
 
-fn put_value_ref(out: &mut Vec<u8>, v: ValueRef<'_>) {
+fn put_write_value(out: &mut Vec<u8>, v: WriteValue<'_>) {
     match v {
-        ValueRef::Value(v) => put_value(out, v),
-        ValueRef::Bytes(b) => {
+        WriteValue::Value(v) => put_value(out, v),
+        WriteValue::Bytes(b) => {
             out.push(SchemaType::Bytes as u8);
             put_bytes(out, b);
         }
-        ValueRef::Str(s) => {
+        WriteValue::Str(s) => {
             out.push(SchemaType::String as u8);
             put_str(out, s);
         }
-        ValueRef::Null => out.push(0),
+        WriteValue::Null => out.push(0),
     }
 }
 
@@ -219,12 +220,12 @@ mod tests {
         out
     }
 
-    fn part(v: &Value, as_bytes: bool) -> ValueRef<'_> {
+    fn part(v: &Value, as_bytes: bool) -> WriteValue<'_> {
         match v {
-            Value::Bytes(b) if as_bytes => ValueRef::Bytes(b),
-            Value::String(s) if as_bytes => ValueRef::Str(s),
-            Value::Null if as_bytes => ValueRef::Null,
-            v => ValueRef::Value(v),
+            Value::Bytes(b) if as_bytes => WriteValue::Bytes(b),
+            Value::String(s) if as_bytes => WriteValue::Str(s),
+            Value::Null if as_bytes => WriteValue::Null,
+            v => WriteValue::Value(v),
         }
     }
 
@@ -346,9 +347,9 @@ mod tests {
                 kafka_partition: 9,
                 kafka_offset: 9,
                 key_schema: Some(&Schema::optional_string()),
-                key: ValueRef::Str("x"),
+                key: WriteValue::Str("x"),
                 value_schema: None,
-                value: ValueRef::Null,
+                value: WriteValue::Null,
                 timestamp: None,
                 timestamp_type: TimestampType::NoTimestampType,
             },
@@ -363,16 +364,16 @@ mod tests {
                     kafka_partition: r.kafka_partition,
                     kafka_offset: r.kafka_offset,
                     key_schema: r.key_schema.as_ref(),
-                    key: ValueRef::Value(&r.key),
+                    key: WriteValue::Value(&r.key),
                     value_schema: r.value_schema.as_ref(),
-                    value: ValueRef::Value(&r.value),
+                    value: WriteValue::Value(&r.value),
                     timestamp: r.timestamp,
                     timestamp_type: r.timestamp_type,
                 },
                 r.headers.iter().map(|h| HeaderRef {
                     key: &h.key,
                     schema: h.schema.as_ref(),
-                    value: ValueRef::Value(&h.value),
+                    value: WriteValue::Value(&h.value),
                 }),
             );
         }

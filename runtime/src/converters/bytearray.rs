@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use wasmconnect_data::batch::sink_writer::ValueRef;
+use wasmconnect_data::batch::sink_writer::WriteValue;
 use wasmconnect_data::{Schema, SchemaRef, SchemaType, Value};
 
 use super::{Converter, ConverterError, SchemaAndValue, java};
@@ -28,9 +28,12 @@ impl Converter for ByteArrayConverter {
         &'s self,
         _topic: &str,
         bytes: Option<&'b [u8]>,
-    ) -> Option<(Option<&'s SchemaRef>, ValueRef<'b>)> {
+    ) -> Option<(Option<&'s SchemaRef>, WriteValue<'b>)> {
         static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(Schema::optional_bytes);
-        Some((Some(&SCHEMA), bytes.map_or(ValueRef::Null, ValueRef::Bytes)))
+        Some((
+            Some(&SCHEMA),
+            bytes.map_or(WriteValue::Null, WriteValue::Bytes),
+        ))
     }
 
     fn from_connect(
@@ -75,7 +78,7 @@ mod tests {
             assert_eq!(sv.value, Value::Bytes(b.to_vec()));
             let (schema, value) = c.to_connect_ref("t", Some(b)).unwrap();
             assert_eq!(schema, sv.schema.as_ref());
-            assert!(matches!(value, ValueRef::Bytes(v) if v == b));
+            assert!(matches!(value, WriteValue::Bytes(v) if v == b));
         }
         let sv = c.to_connect("t", None).unwrap();
         assert_eq!(sv.schema, Some(Schema::optional_bytes()));

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use wasmconnect_data::batch::sink_writer::ValueRef;
+use wasmconnect_data::batch::sink_writer::WriteValue;
 use wasmconnect_data::{Schema, SchemaRef, Value};
 
 use super::{Converter, ConverterError, SchemaAndValue, invalid_config, java};
@@ -133,11 +133,11 @@ impl Converter for StringConverter {
         &'s self,
         _topic: &str,
         bytes: Option<&'b [u8]>,
-    ) -> Option<(Option<&'s SchemaRef>, ValueRef<'b>)> {
+    ) -> Option<(Option<&'s SchemaRef>, WriteValue<'b>)> {
         static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(Schema::optional_string);
         let value = match bytes {
-            None => ValueRef::Null,
-            Some(b) => ValueRef::Str(self.encoding.as_is(b)?),
+            None => WriteValue::Null,
+            Some(b) => WriteValue::Str(self.encoding.as_is(b)?),
         };
         Some((Some(&SCHEMA), value))
     }
@@ -190,7 +190,7 @@ mod tests {
             assert_eq!(sv.value, Value::String(s.into()));
             let (schema, value) = c.to_connect_ref("t", bytes.as_deref()).unwrap();
             assert_eq!(schema, sv.schema.as_ref());
-            assert!(matches!(value, ValueRef::Str(v) if v == s));
+            assert!(matches!(value, WriteValue::Str(v) if v == s));
         }
         let sv = c.to_connect("t", None).unwrap();
         assert_eq!(
@@ -270,7 +270,7 @@ mod tests {
         assert!(latin1.to_connect_ref("t", Some(&[0xe9])).is_none());
         assert!(matches!(
             latin1.to_connect_ref("t", Some(b"abc")),
-            Some((Some(_), ValueRef::Str("abc")))
+            Some((Some(_), WriteValue::Str("abc")))
         ));
         assert!(StringConverter::new(&cfg("utf8"), false).is_ok());
         let err = StringConverter::new(&cfg("EBCDIC"), false).unwrap_err();

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 use tracing::Instrument;
-use wasmconnect_data::batch::sink_writer::{HeaderRef, SinkRecordRef, SinkWriter, ValueRef};
+use wasmconnect_data::batch::sink_writer::{HeaderRef, SinkRecordRef, SinkWriter, WriteValue};
 use wasmconnect_data::{Schema, SchemaRef, TimestampType};
 
 use super::{Backoff, State, Status, TaskContext};
@@ -263,7 +263,7 @@ async fn sink_loop(
                         r.headers.iter().map(|(k, v)| HeaderRef {
                             key: k,
                             schema: Some(&header_schema),
-                            value: ValueRef::Bytes(v),
+                            value: WriteValue::Bytes(v),
                         }),
                     ),
                     Err(e) if ctx.tolerates_errors() => {
@@ -599,7 +599,7 @@ fn take_records(pending: &mut Pending, max: usize) -> Vec<(TopicPartition, Vec<F
 /// A record key or value in Connect form: a reference into the fetched bytes when the
 /// converter can give one, else converted.
 enum Converted<'a> {
-    Ref(Option<&'a SchemaRef>, ValueRef<'a>),
+    Ref(Option<&'a SchemaRef>, WriteValue<'a>),
     Owned(SchemaAndValue),
 }
 
@@ -611,10 +611,10 @@ impl Converted<'_> {
         }
     }
 
-    fn value(&self) -> ValueRef<'_> {
+    fn value(&self) -> WriteValue<'_> {
         match self {
             Self::Ref(_, value) => *value,
-            Self::Owned(sv) => ValueRef::Value(&sv.value),
+            Self::Owned(sv) => WriteValue::Value(&sv.value),
         }
     }
 }
