@@ -36,10 +36,9 @@ pub struct OutRecord {
 pub struct Producer {
     cluster: Arc<Cluster>,
     next_sticky: AtomicUsize,
-    /// Topics being looked up or created by [`prepare_topic`](Self::prepare_topic).
-    preparing: std::sync::Mutex<std::collections::HashSet<String>>,
     /// One lock per topic looked up: a send waits for the lookup or creation already under
-    /// way rather than asking the broker to create the topic a second time.
+    /// way rather than asking the broker to create the topic a second time, and
+    /// [`prepare_topic`](Self::prepare_topic) starts none while one is.
     lookups: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -55,7 +54,6 @@ impl Producer {
         Ok(Self {
             cluster,
             next_sticky: AtomicUsize::new(0),
-            preparing: std::sync::Mutex::default(),
             lookups: std::sync::Mutex::default(),
         })
     }
@@ -76,11 +74,38 @@ impl Producer {
         if let Some(n) = self.cluster.cached_count(topic) {
             return Ok(n);
         }
-        let lock = {
-            let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(lookups.entry(topic.to_owned()).or_default())
+        let _one_at_a_time = self.lookup_lock(topic).lock_owned().await;
+        self.lookup_or_create(topic).await
+    }
+
+    /// Starts looking up `topic` in the background, creating it if it does not exist, so
+    /// that a first send to it finds it ready, and records converted meanwhile do not wait
+    /// for the broker. Does nothing for a topic already known or being looked up.
+    pub fn prepare_topic(self: &Arc<Self>, topic: &str) {
+        if self.cluster.cached_count(topic).is_some() {
+            return;
+        }
+        let Ok(one_at_a_time) = self.lookup_lock(topic).try_lock_owned() else {
+            return;
         };
-        let _one_at_a_time = lock.lock().await;
+        let this = Arc::clone(self);
+        let topic = topic.to_owned();
+        tokio::spawn(async move {
+            let _one_at_a_time = one_at_a_time;
+            // A failure shows again, and is reported, on the send that needs the topic.
+            if let Err(e) = this.lookup_or_create(&topic).await {
+                tracing::debug!(topic, error = %e, "topic not ready yet");
+            }
+        });
+    }
+
+    fn lookup_lock(&self, topic: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(lookups.entry(topic.to_owned()).or_default())
+    }
+
+    /// [`Self::ensure_topic`]'s work, under the topic's lookup lock.
+    async fn lookup_or_create(&self, topic: &str) -> Result<i32, KafkaError> {
         if let Some(n) = self.cluster.cached_count(topic) {
             return Ok(n);
         }
@@ -99,31 +124,6 @@ impl Producer {
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-    }
-
-    /// Starts looking up `topic` in the background, creating it if it does not exist, so
-    /// that a first send to it finds it ready, and records converted meanwhile do not wait
-    /// for the broker. Does nothing for a topic already known or being prepared.
-    pub fn prepare_topic(self: &Arc<Self>, topic: &str) {
-        if self.cluster.cached_count(topic).is_some() {
-            return;
-        }
-        {
-            let mut preparing = self.preparing.lock().unwrap_or_else(|e| e.into_inner());
-            if !preparing.insert(topic.to_owned()) {
-                return;
-            }
-        }
-        let this = Arc::clone(self);
-        let topic = topic.to_owned();
-        tokio::spawn(async move {
-            // A failure shows again, and is reported, on the send that needs the topic.
-            if let Err(e) = this.ensure_topic(&topic).await {
-                tracing::debug!(topic, error = %e, "topic not ready yet");
-            }
-            let mut preparing = this.preparing.lock().unwrap_or_else(|e| e.into_inner());
-            preparing.remove(&topic);
-        });
     }
 
     /// Sends `records` to `topic` and waits for the broker's acks; returns each record's
