@@ -385,6 +385,13 @@ impl PluginBytes {
     }
 }
 
+/// A plugin whose digest was memoized: its cached compiled component, or its bytes and
+/// digest read again when there is none.
+enum Found {
+    Compiled(Component, String),
+    Read(Vec<u8>, String),
+}
+
 /// What identifies a file's content without reading it: length, modification time, inode.
 fn file_stamp(meta: &std::fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
@@ -516,24 +523,28 @@ impl Sandbox {
             file,
             digest,
         } = plugin;
-        let bytes = match (bytes, file) {
-            (Some(bytes), _) => bytes,
+        let (bytes, digest) = match (bytes, file) {
+            (Some(bytes), _) => (bytes, digest),
             (None, file) => {
-                let this = self.clone();
-                let d = digest.clone();
-                if let Some(component) = tokio::task::spawn_blocking(move || this.cached(&d))
-                    .await
-                    .map_err(io_err)?
-                {
-                    return self.inspect(component, digest).await;
-                }
-                // Not compiled yet (or the cache was cleared): read and hash it after all.
                 let file = file.ok_or_else(|| io_err("a plugin without bytes or file"))?;
-                let read = tokio::task::spawn_blocking(move || std::fs::read(file))
-                    .await
-                    .map_err(io_err)?
-                    .map_err(io_err)?;
-                return Box::pin(self.load_bytes(PluginBytes::new(read))).await;
+                let this = self.clone();
+                // Compiled already, or (the cache was cleared) read and hashed after all.
+                let found = tokio::task::spawn_blocking(move || match this.cached(&digest) {
+                    Some(component) => Ok(Found::Compiled(component, digest)),
+                    None => std::fs::read(file).map(|bytes| {
+                        let digest = hex(&Sha256::digest(&bytes));
+                        Found::Read(bytes, digest)
+                    }),
+                })
+                .await
+                .map_err(io_err)?
+                .map_err(io_err)?;
+                match found {
+                    Found::Compiled(component, digest) => {
+                        return self.inspect(component, digest).await;
+                    }
+                    Found::Read(bytes, digest) => (bytes, digest),
+                }
             }
         };
         if !wasmparser_is_component(&bytes) {
