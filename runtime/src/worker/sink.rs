@@ -519,9 +519,7 @@ async fn fetch(
     for (tp, offset, r) in results {
         match r {
             Ok((mut records, _hwm)) => {
-                if !sink.from_start.is_empty() {
-                    sink.from_start.remove(&tp);
-                }
+                sink.from_start.remove(&tp);
                 // A fetch starts at the batch holding `offset`: drop what precedes it.
                 if records.first().is_some_and(|r| r.offset < offset) {
                     records.retain(|r| r.offset >= offset);
@@ -580,18 +578,19 @@ async fn fetch(
 fn take_records(pending: &mut Pending, max: usize) -> Vec<(TopicPartition, Vec<FetchedRecord>)> {
     let mut room = max.max(1);
     let mut out = Vec::new();
-    while room > 0 {
-        let Some((tp, records)) = pending.front_mut() else {
+    while room > 0
+        && let Some((tp, records)) = pending.front_mut()
+    {
+        if records.len() > room {
+            // Part of this partition's records: the rest stay for the next put.
+            out.push((tp.clone(), records.drain(..room).collect()));
+            break;
+        }
+        room -= records.len();
+        let Some((tp, records)) = pending.pop_front() else {
             break;
         };
-        if records.len() <= room {
-            room -= records.len();
-            let (tp, records) = pending.pop_front().unwrap_or_default();
-            out.push((tp, Vec::from(records)));
-        } else {
-            out.push((tp.clone(), records.drain(..room).collect()));
-            room = 0;
-        }
+        out.push((tp, Vec::from(records)));
     }
     out
 }
