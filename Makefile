@@ -48,7 +48,7 @@ plugins: wasm
 # The bench crate is built with the worker: the two share one feature resolution with
 # `cargo test --workspace`, so wasmtime is compiled once, not twice.
 build: setup
-	$(CARGO) build --release -p wasmconnect-runtime -p wasmconnect-bench --bins
+	$(CARGO) build --release -p wasmconnect -p wasmconnect-bench --bins
 
 run: plugins build kafka-up
 	@tools/run-demo.sh $(KAFKA_DIR)
@@ -66,7 +66,7 @@ fmt:
 	$(CARGO) fmt --all
 
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p wasmconnect-runtime -p wasmconnect-data
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps $(foreach c,data config kafka sandbox converters api rest runtime,-p wasmconnect-$(c))
 
 check: lint doc test
 

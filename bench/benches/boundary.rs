@@ -24,10 +24,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use wasmconnect::sandbox::{OffsetReader, SinkTaskInstance, SourceTaskInstance};
 use wasmconnect_bench::component;
 use wasmconnect_bench::task_start::{NoOffsets, default_limits, load};
 use wasmconnect_data::{Schema, SinkRecord, TimestampType, Value, batch};
+use wasmconnect_sandbox::{OffsetReader, SinkTaskInstance, SourceTaskInstance};
 
 const SIZES: [usize; 3] = [1, 100, 1000];
 const VALUE_SIZE: usize = 100;

@@ -198,7 +198,7 @@ async fn run() -> anyhow::Result<()> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            wasmconnect::standalone::run(worker, connectors, wasmconnect_bench::twin::plugins())
+            wasmconnect::boot::standalone(worker, connectors, wasmconnect_bench::twin::plugins())
                 .await
         }
         Cmd::ProduceRaw { load } => {

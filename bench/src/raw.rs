@@ -175,7 +175,7 @@ pub async fn produce_raw(cfg: &ProduceRaw) -> anyhow::Result<Throughput> {
             let key = cfg.key.then(|| key_bytes(s));
             totals.add(key.as_deref(), Some(&scratch));
             let p = match &key {
-                Some(k) => wasmconnect::kafka::partition_for_key(k, n_partitions),
+                Some(k) => wasmconnect_kafka::partition_for_key(k, n_partitions),
                 None => partitions[sticky as usize],
             };
             by_partition.entry(p).or_default().push(Record {

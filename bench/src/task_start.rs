@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde::Serialize;
-use wasmconnect::sandbox::{Limits, OffsetReader, Plugin, Recycle, Sandbox, SandboxConfig};
 use wasmconnect_data::OffsetMap;
+use wasmconnect_sandbox::{Limits, OffsetReader, Plugin, Recycle, Sandbox, SandboxConfig};
 
 use crate::stats::Summary;
 

@@ -4,27 +4,23 @@
 //! `wasmconnect-bench standalone …` is a worker with these twins in place of the components.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use wasmconnect::sandbox::native::{
-    NativeConnector, NativeContext, NativeInfo, NativePlugin, NativeSinkTask, NativeSourceTask,
-};
-use wasmconnect::sandbox::{
-    ConfigKey, ConfigValue, ConnectError, OffsetReader, Plugin, PluginKind, RecordAck,
-};
+use wasmconnect_config::{ConfigKey, ConfigValue, Props};
 use wasmconnect_data::OffsetMap;
 use wasmconnect_guest as sdk;
 use wasmconnect_guest::__private::{SinkTaskResource, SourceTaskResource};
 use wasmconnect_guest::plugin_bindings::wasmconnect::connector::types as wit;
 use wasmconnect_guest::sink_bindings::exports::wasmconnect::connector::sink_task::GuestTask as _;
 use wasmconnect_guest::source_bindings::exports::wasmconnect::connector::source_task::GuestTask as _;
+use wasmconnect_sandbox::native::{
+    NativeConnector, NativeContext, NativeInfo, NativePlugin, NativeSinkTask, NativeSourceTask,
+};
+use wasmconnect_sandbox::{ConnectError, OffsetReader, Plugin, PluginKind, RecordAck};
 
-type Props = BTreeMap<String, String>;
-
-/// The twins, as plugins for `Herder::register_native`.
+/// The twins, as plugins for `PluginRegistry::register_native`.
 pub fn plugins() -> Vec<Plugin> {
     vec![
         Plugin::native(Arc::new(SourceTwin::<
@@ -54,7 +50,7 @@ impl sdk::native::Host for Host {
             sdk::log::Level::Warn => tracing::Level::WARN,
             sdk::log::Level::Error => tracing::Level::ERROR,
         };
-        wasmconnect::sandbox::guest_log(&self.connector, level, message);
+        wasmconnect_sandbox::guest_log(&self.connector, level, message);
     }
 
     fn offsets(&self, partitions: &[OffsetMap]) -> Vec<Option<OffsetMap>> {
@@ -131,59 +127,6 @@ fn info(i: sdk::PluginInfo) -> NativeInfo {
     }
 }
 
-fn config_def(def: sdk::ConfigDef) -> Vec<ConfigKey> {
-    def.keys()
-        .iter()
-        .map(|k| ConfigKey {
-            name: k.name.clone(),
-            type_name: match k.config_type {
-                sdk::ConfigType::Boolean => "BOOLEAN",
-                sdk::ConfigType::String => "STRING",
-                sdk::ConfigType::Int => "INT",
-                sdk::ConfigType::Short => "SHORT",
-                sdk::ConfigType::Long => "LONG",
-                sdk::ConfigType::Double => "DOUBLE",
-                sdk::ConfigType::List => "LIST",
-                sdk::ConfigType::Class => "CLASS",
-                sdk::ConfigType::Password => "PASSWORD",
-            },
-            default_value: match &k.default_value {
-                sdk::ConfigDefault::Required => None,
-                sdk::ConfigDefault::Null => Some(None),
-                sdk::ConfigDefault::Value(v) => Some(Some(v.clone())),
-            },
-            importance: match k.importance {
-                sdk::Importance::High => "HIGH",
-                sdk::Importance::Medium => "MEDIUM",
-                sdk::Importance::Low => "LOW",
-            },
-            documentation: k.documentation.clone(),
-            group: k.group.clone(),
-            order: k.order_in_group,
-            width: match k.width {
-                sdk::Width::None => "NONE",
-                sdk::Width::Short => "SHORT",
-                sdk::Width::Medium => "MEDIUM",
-                sdk::Width::Long => "LONG",
-            },
-            display_name: k.display_name.clone(),
-            dependents: k.dependents.clone(),
-        })
-        .collect()
-}
-
-fn values(v: Vec<sdk::ConfigValue>) -> Vec<ConfigValue> {
-    v.into_iter()
-        .map(|v| ConfigValue {
-            name: v.name,
-            value: v.value,
-            recommended_values: v.recommended_values,
-            errors: v.errors,
-            visible: v.visible,
-        })
-        .collect()
-}
-
 /// The connector level of a twin: the SDK trait, held here rather than in the component's
 /// per-instance slot.
 struct Connector<C> {
@@ -197,7 +140,7 @@ struct Connector<C> {
 impl<C: Default + Send> NativeConnector for Connector<C> {
     fn validate(&mut self, cx: &mut NativeContext, config: &Props) -> Vec<ConfigValue> {
         let config: sdk::Config = config.clone().into();
-        values(call(cx, || (self.validate)(&config)))
+        call(cx, || (self.validate)(&config))
     }
 
     fn start(&mut self, cx: &mut NativeContext, config: &Props) -> Result<(), ConnectError> {
@@ -247,7 +190,7 @@ where
         PluginKind::Source
     }
     fn config_def(&self) -> Vec<ConfigKey> {
-        config_def(C::config_def())
+        C::config_def().keys().to_vec()
     }
     fn connector(&self) -> Box<dyn NativeConnector> {
         Box::new(Connector::<C> {
@@ -326,7 +269,7 @@ where
         PluginKind::Sink
     }
     fn config_def(&self) -> Vec<ConfigKey> {
-        config_def(C::config_def())
+        C::config_def().keys().to_vec()
     }
     fn connector(&self) -> Box<dyn NativeConnector> {
         Box::new(Connector::<C> {

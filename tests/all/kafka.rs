@@ -1,9 +1,9 @@
-//! `wasmconnect::kafka` against the real broker, checked with Kafka's own tools.
+//! `wasmconnect_kafka` against the real broker, checked with Kafka's own tools.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use wasmconnect::kafka::{
+use wasmconnect_kafka::{
     Consumer, GroupOffsets, KafkaError, OutRecord, Producer, partition_for_key,
 };
 use wasmconnect_tests::{kafka, unique};

@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use wasmconnect::converters::{Converter, JsonConverter};
+use wasmconnect_converters::{Converter, JsonConverter};
 use wasmconnect_data::{Schema, SchemaRef, SchemaType, Struct, Value};
 
 const POOL: usize = 64;
@@ -189,7 +189,7 @@ fn main() -> anyhow::Result<()> {
     }
     let out = serde_json::json!({
         "impl": "wasmconnect",
-        "converter": "wasmconnect::converters::JsonConverter schemas.enable=true",
+        "converter": "wasmconnect_converters::JsonConverter schemas.enable=true",
         "records": records,
         "reps": reps,
         "warmup": warmup,

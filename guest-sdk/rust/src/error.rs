@@ -56,6 +56,14 @@ impl From<std::io::Error> for ConnectError {
     }
 }
 
+/// A configuration that fails its definition is fatal, with every problem in the message
+/// (as Kafka's `ConfigException`).
+impl From<wasmconnect_config::ConfigErrors> for ConnectError {
+    fn from(e: wasmconnect_config::ConfigErrors) -> Self {
+        Self::Fatal(e.to_string())
+    }
+}
+
 impl From<wasmconnect_data::batch::DecodeError> for ConnectError {
     fn from(e: wasmconnect_data::batch::DecodeError) -> Self {
         Self::Fatal(e.to_string())

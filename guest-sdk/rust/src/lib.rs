@@ -40,7 +40,6 @@
 //! `target/wasm32-wasip2/release/` is the component the worker loads.
 #![deny(missing_docs)]
 
-mod config;
 mod error;
 #[doc(hidden)]
 pub mod glue;
@@ -51,14 +50,14 @@ mod plugin;
 mod sink;
 mod source;
 
-pub use config::{
-    Config, ConfigDef, ConfigDefault, ConfigKey, ConfigType, ConfigValue, Importance, Validator,
-    Width,
-};
 pub use error::ConnectError;
 pub use plugin::{PluginInfo, raise_error, request_task_reconfiguration};
 pub use sink::{PartitionOffset, SinkConnector, SinkContext, SinkTask, TopicPartition};
 pub use source::{OffsetReader, RecordMetadata, SourceConnector, SourceTask};
+pub use wasmconnect_config::{
+    Config, ConfigDef, ConfigDefault, ConfigErrors, ConfigKey, ConfigType, ConfigValue, Importance,
+    Props, Validator, Width,
+};
 /// A batch of source records being written: what [`SourceTask::poll_batch`] fills.
 pub use wasmconnect_data::batch::SourceBatchWriter as SourceBatch;
 pub use wasmconnect_data::batch::{
