@@ -11,7 +11,9 @@ scenario against it, several repetitions each, and writes:
 Scenarios (numbers as in issue 11; see bench/DRIVER.md):
   1 file     FileStream pipeline file -> topic -> file: Kafka Connect standalone (defaults and
              tuned) and `wasmconnect standalone` with the same configs, one after the other
-  2,3,5,6    from `target/release/wasmconnect-bench` (bench/RUST.md), ratios computed here
+  2,3,5,6    from `target/release/wasmconnect-bench` (bench/RUST.md), ratios computed here;
+             2 and 3 also against kcat (librdkafka, the C client) producing and consuming
+             the same number of 100-byte records, interleaved with the rskafka runs
   4          the same pipelines with the native twins (`wasmconnect-bench standalone`)
   7 density  N idle FileStreamSource connectors in one worker, both workers
   8 json     JsonConverter with schemas on ~1 KB structs: ours (bench/src/bin/json_bench.rs)
@@ -29,12 +31,15 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -251,6 +256,119 @@ class Broker:
     def stop(self) -> None:
         if not self.external:
             subprocess.run([ROOT / "tools/kafka/stop.sh", self.dir], check=False)
+
+
+# ---------------------------------------------------------------- Kafka admin requests
+
+# The few the driver sends itself (the rskafka binaries create their own topics): create kcat's
+# topic and wait until it has a leader, read a partition's end offset (kcat -P's check), delete
+# each pipeline repetition's topics. Classic (non-flexible) request versions that Kafka 4 still
+# accepts, sent to the first bootstrap broker: enough for the one-broker setups of make bench
+# and the tests.
+
+def _kstr(s: str) -> bytes:
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def _karr(items: list[bytes]) -> bytes:
+    return struct.pack(">i", len(items)) + b"".join(items)
+
+
+class _KReader:
+    def __init__(self, buf: bytes):
+        self.buf, self.pos = buf, 0
+
+    def take(self, fmt: str):
+        try:
+            v = struct.unpack_from(fmt, self.buf, self.pos)
+        except struct.error:
+            raise NotRun(f"short Kafka response ({len(self.buf)} bytes)")
+        self.pos += struct.calcsize(fmt)
+        return v[0]
+
+    def string(self) -> str | None:
+        n = self.take(">h")
+        if n < 0:
+            return None
+        s = self.buf[self.pos:self.pos + n].decode(errors="replace")
+        self.pos += n
+        return s
+
+
+def kafka_call(bootstrap: str, api_key: int, version: int, body: bytes,
+               timeout: float = 30) -> _KReader:
+    """One request (header v1), its response body after the correlation id."""
+    host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+    client = b"bench-run.py"
+    req = struct.pack(">hhih", api_key, version, 7, len(client)) + client + body
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as s:
+            s.sendall(struct.pack(">i", len(req)) + req)
+            buf = b""
+            while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
+                chunk = s.recv(1 << 16)
+                if not chunk:
+                    raise NotRun(f"broker {bootstrap} closed the connection (api {api_key} "
+                                 f"v{version})")
+                buf += chunk
+    except OSError as e:
+        raise NotRun(f"broker {bootstrap}: {e}")
+    r = _KReader(buf[4:])
+    if r.take(">i") != 7:
+        raise NotRun(f"broker {bootstrap}: unexpected correlation id")
+    return r
+
+
+def end_offset(bootstrap: str, topic: str, partition: int = 0) -> tuple[int, int]:
+    """(error code, end offset) of one partition: ListOffsets v1, latest."""
+    body = struct.pack(">i", -1) + _karr([_kstr(topic) + _karr([struct.pack(">iq", partition,
+                                                                           -1)])])
+    r = kafka_call(bootstrap, 2, 1, body)
+    for _ in range(r.take(">i")):
+        r.string()
+        for _ in range(r.take(">i")):
+            p, err, _ts, offset = r.take(">i"), r.take(">h"), r.take(">q"), r.take(">q")
+            if p == partition:
+                return err, offset
+    return 3, -1  # UNKNOWN_TOPIC_OR_PARTITION
+
+
+def create_topic(bootstrap: str, topic: str, partitions: int = 1, timeout: float = 30) -> None:
+    """CreateTopics v4 (the broker's default replication factor), then wait until the
+    partitions answer ListOffsets, so that a client started next finds the topic led."""
+    body = _karr([_kstr(topic) + struct.pack(">ih", partitions, -1) + _karr([]) + _karr([])])
+    r = kafka_call(bootstrap, 19, 4, body + struct.pack(">ib", int(timeout * 1000), 0), timeout)
+    r.take(">i")
+    for _ in range(r.take(">i")):
+        name, err, msg = r.string(), r.take(">h"), r.string()
+        if err:
+            raise NotRun(f"creating topic {name}: error {err} {msg or ''}".strip())
+    deadline = time.monotonic() + timeout
+    pending = set(range(partitions))
+    while pending:
+        pending = {p for p in pending if end_offset(bootstrap, topic, p)[0] != 0}
+        if pending and time.monotonic() > deadline:
+            raise NotRun(f"topic {topic}: partitions {sorted(pending)} without a leader after "
+                         f"{timeout:.0f} s")
+        if pending:
+            time.sleep(0.005)
+
+
+def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    """DeleteTopics v1; a topic that is not there is fine (a run that failed before making
+    it). Other errors are logged: they cost disk, not correctness."""
+    try:
+        r = kafka_call(bootstrap, 20, 1, _karr([_kstr(t) for t in topics]) +
+                       struct.pack(">i", 30_000))
+        r.take(">i")
+        for _ in range(r.take(">i")):
+            name, err = r.string(), r.take(">h")
+            if err not in (0, 3):
+                log(f"deleting topic {name}: error {err}")
+    except NotRun as e:
+        log(f"deleting topics: {e}")
+
 
 
 # ---------------------------------------------------------------- scenario 1: file pipeline
@@ -524,6 +642,189 @@ def scenario_json(ctx: dict) -> dict:
     return result
 
 
+# ---------------------------------------------------------------- scenarios 2,3: kcat
+
+# kcat (Debian's 1.7.1, on librdkafka 2.0.2) is the C-client limit beside the rskafka
+# baselines. The producer keeps librdkafka's defaults, which already match produce-raw where it
+# matters: acks=all, no compression, no idempotence; linger.ms=5, batch.num.messages=10000 and
+# batch.size=1000000 are its own batching. The consumer fetches 4 MiB per partition, as
+# fetch-raw and the sink pipeline (consumer.max.partition.fetch.bytes) do; its default is 1 MiB.
+KCAT_PRODUCE_PROPS: dict[str, str] = {}
+KCAT_CONSUME_PROPS = {"max.partition.fetch.bytes": "4194304"}
+
+
+def kcat_version() -> str | None:
+    """e.g. "kcat 1.7.1, librdkafka 2.0.2", or None when kcat is not installed."""
+    if shutil.which("kcat") is None:
+        return None
+    try:
+        out = subprocess.run(["kcat", "-V"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    v = re.search(r"Version (\S+)", out)
+    lib = re.search(r"librdkafka (\S+)", out)
+    return f"kcat {v.group(1) if v else '?'}, librdkafka {lib.group(1) if lib else '?'}"
+
+
+def run_measured(cmd: list[str], stdout, stderr: Path, timeout: float) -> dict:
+    """Runs `cmd` to its exit: wall time from just before the spawn to the exit, the
+    process's CPU (user + system, all threads) from its rusage (wait4), its peak RSS. Killed
+    after `timeout` s."""
+    with open(stderr, "wb") as err:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err,
+                                start_new_session=True)
+        killed = []
+
+        def kill():
+            killed.append(True)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        # Peak RSS: VmHWM, sampled every 10 ms. Not rusage's ru_maxrss: exec keeps the high
+        # water mark of the memory the child had before (Python's, through vfork).
+        peak = [0]
+        stop = threading.Event()
+
+        def sample():
+            while True:
+                try:
+                    peak[0] = max(peak[0], proc_status(proc.pid).get("VmHWM", 0))
+                except (OSError, ValueError):
+                    pass
+                if stop.wait(0.01):
+                    return
+
+        timer = threading.Timer(timeout, kill)
+        sampler = threading.Thread(target=sample, daemon=True)
+        timer.start()
+        sampler.start()  # Popen returned after the exec: VmHWM is kcat's own from here on
+        try:
+            # Wait without reaping first: the timer can never signal a recycled pid.
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+            t1 = time.monotonic()
+        except BaseException:  # e.g. ^C: kcat runs in its own session and would not see it
+            kill()
+            raise
+        finally:
+            timer.cancel()
+            stop.set()
+            timer.join()
+            sampler.join()
+        _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": t1 - t0, "cpu_s": ru.ru_utime + ru.ru_stime,
+            "peak_rss_mib": peak[0] / MIB if peak[0] else None,
+            "returncode": proc.returncode, "timed_out": bool(killed)}
+
+
+def _kcat_failed(what: str, m: dict, stderr: Path, timeout: float) -> NotRun:
+    tail = " | ".join(stderr.read_text(errors="replace").strip().splitlines()[-3:])[-400:]
+    if m["timed_out"]:
+        return NotRun(f"{what} did not finish within {timeout:.0f} s: {tail}")
+    return NotRun(f"{what} exited {m['returncode']}: {tail}")
+
+
+def kcat_props(props: dict[str, str]) -> list[str]:
+    return [a for k, v in props.items() for a in ("-X", f"{k}={v}")]
+
+
+def kcat_produce(bootstrap: str, topic: str, input: Path, records: int, work: Path) -> dict:
+    """`kcat -P -l <input>` to a fresh one-partition topic (created first, as produce-raw
+    creates its own before its window): one record per line, the line without its newline as
+    the value, no key. Checked: the topic ends at offset `records` once kcat has exited (it
+    exits when every delivery report is in)."""
+    if shutil.which("kcat") is None:
+        raise NotRun("kcat is not installed (Debian package kcat; make bench installs it)")
+    work.mkdir(parents=True, exist_ok=True)
+    create_topic(bootstrap, topic)
+    timeout = 60 + records / 10_000
+    cmd = ["kcat", "-P", "-b", bootstrap, "-t", topic, *kcat_props(KCAT_PRODUCE_PROPS),
+           "-l", str(input)]
+    m = run_measured(cmd, subprocess.DEVNULL, work / "produce.stderr", timeout)
+    if m["returncode"] != 0:
+        raise _kcat_failed("kcat -P", m, work / "produce.stderr", timeout)
+    err, end = end_offset(bootstrap, topic)
+    if err or end != records:
+        raise NotRun(f"kcat -P: topic {topic} ends at {end} (error {err}), not {records}")
+    return kcat_result("kcat-produce", topic, records, LINE_BYTES, m)
+
+
+def kcat_consume(bootstrap: str, topic: str, records: int, value_size: int, work: Path,
+                 sha: str | None = None) -> dict:
+    """`kcat -C -o 0 -e -c <records>` of `topic` into a file (each value and a newline).
+    Checked: `records` lines of `value_size` bytes, and when `sha` is given the file's
+    SHA-256 (the topic kcat produced from the input file reads back as that file)."""
+    if shutil.which("kcat") is None:
+        raise NotRun("kcat is not installed (Debian package kcat; make bench installs it)")
+    work.mkdir(parents=True, exist_ok=True)
+    out = consume_file(work, records * (value_size + 1))
+    timeout = 60 + records / 10_000
+    # -o 0, not -o beginning: the same on these fresh topics, without the ListOffsets query,
+    # which librdkafka 2.0.2 sometimes sends before it knows the leader and then retries after
+    # a fixed 500 ms (11 of 410 runs with 10,000 records; none of 270 with -o 0).
+    # -c: exit on the last record, as fetch-raw stops at --records. With -e alone kcat
+    # learns of the end only from one more fetch, which the broker holds for
+    # fetch.wait.max.ms (500) since nothing new comes. -e still ends it early if the topic
+    # holds fewer records (the check below then fails).
+    # stdbuf: kcat fwrites each record to a stdout that stdio buffers by 4 KiB: 50,000 write
+    # calls for 2,000,000 records, which cost more than the consuming (such a run to tmpfs:
+    # 1.1 s with a 1 MiB buffer, 2.0 s without; to /dev/null 0.7 s).
+    buffered = ["stdbuf", "-o1M"] if shutil.which("stdbuf") else []
+    cmd = [*buffered, "kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "0", "-e",
+           "-c", str(records), *kcat_props(KCAT_CONSUME_PROPS)]
+    lines, size, h = 0, 0, hashlib.sha256()
+    try:
+        with open(out, "wb") as f:
+            m = run_measured(cmd, f, work / "consume.stderr", timeout)
+        if m["returncode"] != 0:
+            raise _kcat_failed("kcat -C", m, work / "consume.stderr", timeout)
+        with open(out, "rb") as f:
+            while chunk := f.read(1 << 20):
+                lines += chunk.count(b"\n")
+                size += len(chunk)
+                if sha:
+                    h.update(chunk)
+    finally:
+        out.unlink(missing_ok=True)
+    if lines != records or size != records * (value_size + 1):
+        raise NotRun(f"kcat -C wrote {lines} lines, {size} bytes; expected {records} lines of "
+                     f"{value_size} bytes")
+    if sha and h.hexdigest() != sha:
+        raise NotRun(f"kcat -C: what it read from {topic} differs from the file produced")
+    r = kcat_result("kcat-consume", topic, records, value_size, m)
+    r["checked"] = "sha256 of the input file" if sha else f"{records} lines of {value_size} B"
+    r["stdout_buffer"] = "1 MiB (stdbuf -o1M)" if buffered else "stdio's default"
+    r["output_dir"] = rel(out.parent)
+    return r
+
+
+def consume_file(work: Path, size: int) -> Path:
+    """Where kcat -C writes: in memory (/dev/shm) when it has room for twice the output, so
+    that the disk's state (the broker's own writeback, other load) stays out of kcat's time,
+    as the other sink rows write nothing; else the work directory."""
+    shm = Path("/dev/shm")
+    try:
+        st = os.statvfs(shm)
+        if st.f_bavail * st.f_frsize > 2 * size and os.access(shm, os.W_OK):
+            return shm / f"wasmconnect-bench-kcat-{os.getpid()}.txt"
+    except OSError:
+        pass
+    return work / "consumed.txt"
+
+
+def kcat_result(scenario: str, topic: str, records: int, value_size: int, m: dict) -> dict:
+    """As bench/RUST.md's throughput fields, the window being the whole process."""
+    return {"scenario": scenario, "topic": topic, "records": records,
+            "bytes": records * value_size, "seconds": m["wall_s"],
+            "records_per_s": records / m["wall_s"],
+            "mb_per_s": records * value_size / m["wall_s"] / 1e6,
+            "cpu_seconds": m["cpu_s"], "cpu_us_per_record": m["cpu_s"] / records * 1e6,
+            "peak_rss_mib": m["peak_rss_mib"]}
+
+
 # ---------------------------------------------------------------- scenarios 2,3,5,6: Rust side
 
 def rust_bench(args: list[str], timeout: float = 600) -> dict:
@@ -532,20 +833,31 @@ def rust_bench(args: list[str], timeout: float = 600) -> dict:
     return run_json([str(RUST_BENCH_BIN), *args], f"wasmconnect-bench {args[0]}", timeout)
 
 
-def repeat(ctx: dict, make_args, what: str) -> list[dict]:
-    # A pipeline run takes a second or two and varies by ±15 % on a 2-core machine: at
-    # least five of them make a steadier median for little time.
-    reps = ctx["reps"] if ctx["smoke"] else max(ctx["reps"], 5)
-    runs = []
-    for rep in range(reps):
-        log(f"{what} run {rep + 1}/{reps}")
-        runs.append(rust_bench(make_args(rep)))
-    return runs
+# Scenarios 2, 3 and 4 and their baselines run in one loop of repetitions. A run takes a
+# second or two and varies by ±15 % on a 2-core machine, and the machine (other load) and the
+# broker (page cache, its log growing by ~1 GB per repetition) drift over the minutes the loop
+# takes: run one kind after another, each five times, and a drift lands on one side of a ratio
+# only (0.72–1.05 between runs of the same code). So each repetition runs every kind once on
+# fresh topics (deleted at its end), in an order reversed every other repetition (raw, ours,
+# native, kcat; then kcat, native, ours, raw), so neither side of a pair always goes first; the
+# first repetition is a discarded warm-up; and each ratio is the median of the per-repetition
+# ratios, with their min and max as its spread.
+PIPELINE_REPS = 10
+PIPE_KINDS = ("raw", "ours", "native", "kcat")
+PIPE_LABELS = {
+    ("source", "raw"): "produce-raw", ("source", "ours"): "source-pipeline",
+    ("source", "native"): "source-pipeline (native twin)", ("source", "kcat"): "kcat -P",
+    ("sink", "raw"): "fetch-raw", ("sink", "ours"): "sink-pipeline",
+    ("sink", "native"): "sink-pipeline (native twin)", ("sink", "kcat"): "kcat -C",
+}
+# A sink-side run reads the topic a source-side run of the same repetition wrote.
+PIPE_NEEDS = {("sink", "raw"): ("source", "ours"), ("sink", "ours"): ("source", "ours"),
+              ("sink", "native"): ("source", "native")}
 
 
-def same_checksums(raw: list[dict], ours: list[dict]) -> bool:
+def same_checksums(*groups: list[dict]) -> bool:
     """Whether every run wrote or read the same records (bench/RUST.md `checksum`)."""
-    sums = {r.get("checksum") for r in raw + ours}
+    sums = {r.get("checksum") for g in groups for r in g}
     return len(sums) == 1 and None not in sums
 
 
@@ -556,77 +868,125 @@ def rate(run: dict) -> float:
     raise NotRun(f"no records_per_s in {sorted(run)}")
 
 
-def scenario_rust(ctx: dict) -> dict:
-    """Scenarios 2 (source), 3 (sink), 6 (start) and 5 (criterion boundary)."""
+def paired(num: dict[int, dict], den: dict[int, dict]) -> dict | None:
+    """rate(num) ÷ rate(den) per repetition that ran both: median, min, max and each."""
+    reps = sorted(set(num) & set(den))
+    if not reps:
+        return None
+    vals = [rate(num[r]) / rate(den[r]) for r in reps]
+    return {"median": statistics.median(vals), "min": min(vals), "max": max(vals),
+            "pairs": vals}
+
+
+def put_ratio(entry: dict, key: str, p: dict | None) -> None:
+    if p is None:
+        entry[f"{key}_error"] = "no repetition ran both"
+        return
+    entry[key] = p["median"]
+    entry[f"{key}_min"], entry[f"{key}_max"], entry[f"{key}_pairs"] = p["min"], p["max"], p["pairs"]
+
+
+def pipeline_loop(ctx: dict, n: int) -> tuple[dict, dict, dict]:
+    """Every kind of PIPE_KINDS on the source side, then on the sink side, per repetition.
+    Returns runs[side][kind][rep], errors[(side, kind)] (a kind that failed once runs no
+    more: its row says why) and what the loop did."""
     b = ctx["broker"].bootstrap
-    n = max(10_000, int(2_000_000 * ctx["scale"]))
-    vsize, batch = "100", "1000"
-    res: dict = {"records": n, "value_size": 100, "batch": 1000}
     stamp = time.time_ns() % 10**12
+    reps = ctx["reps"] if ctx["smoke"] else max(ctx["reps"], PIPELINE_REPS)
+    warm = 0 if ctx["smoke"] else 1
+    kwork = ctx["work"] / "kcat"
+    kwork.mkdir(parents=True, exist_ok=True)
+    kinput = kwork / "in.txt"
+    ksha = make_input(kinput, n)
 
-    def topic(kind: str, rep: int) -> str:
-        return f"bench-{kind}-{stamp}-{rep}"
+    def topic(kind: str, i: int) -> str:
+        return f"bench-{kind}-{stamp}-{i}"
 
-    # 2: raw rskafka producer vs our source pipeline, same records and batching.
-    try:
-        raw = repeat(ctx, lambda r: ["produce-raw", "--bootstrap", b, "--topic",
-                                     topic("raw", r), "--records", str(n), "--value-size",
-                                     vsize, "--batch", batch], "source: produce-raw")
-        ours = repeat(ctx, lambda r: ["source-pipeline", "--bootstrap", b, "--topic",
-                                      topic("src", r), "--records", str(n), "--value-size",
-                                      vsize, "--batch", batch], "source: source-pipeline")
-        res["source"] = {"raw": raw, "pipeline": ours,
-                         "raw_records_per_s": summary([rate(r) for r in raw]),
-                         "pipeline_records_per_s": summary([rate(r) for r in ours])}
-        res["source"]["ratio"] = (res["source"]["pipeline_records_per_s"]["median"]
-                                  / res["source"]["raw_records_per_s"]["median"])
-        res["source"]["same_records"] = same_checksums(raw, ours)
-    except NotRun as e:
-        res["source"] = {"error": str(e)}
-    # 3: raw rskafka fetch vs our sink pipeline, on a topic the source step filled. The
-    # worker fetches as much per partition as the raw fetch does (its default is Kafka's
+    gen = ["--records", str(n), "--value-size", "100", "--batch", "1000"]
+    native = ["--worker", str(RUST_BENCH_BIN)]
+    # The worker fetches as much per partition as the raw fetch does (its default is Kafka's
     # 1 MiB; `fetch-raw` asks for 4 MiB).
     same_fetch = ["--worker-prop", "consumer.max.partition.fetch.bytes=4194304"]
-    try:
-        if "error" in res["source"]:
-            raise NotRun(f"needs the source topics: {res['source']['error']}")
-        raw = repeat(ctx, lambda r: ["fetch-raw", "--bootstrap", b, "--topic",
-                                     topic("src", r), "--records", str(n)], "sink: fetch-raw")
-        ours = repeat(ctx, lambda r: ["sink-pipeline", "--bootstrap", b, "--topic",
-                                      topic("src", r), "--records", str(n), *same_fetch],
-                      "sink: sink-pipeline")
-        res["sink"] = {"raw": raw, "pipeline": ours,
-                       "raw_records_per_s": summary([rate(r) for r in raw]),
-                       "pipeline_records_per_s": summary([rate(r) for r in ours])}
-        res["sink"]["ratio"] = (res["sink"]["pipeline_records_per_s"]["median"]
-                                / res["sink"]["raw_records_per_s"]["median"])
-        res["sink"]["same_records"] = same_checksums(raw, ours)
-    except NotRun as e:
-        res["sink"] = {"error": str(e)}
-    # 4: the same pipelines with the native twins of datagen and counting: the
-    # `wasmconnect-bench standalone` worker runs them in place of the components.
-    native = ["--worker", str(RUST_BENCH_BIN)]
-    try:
-        for key in ("source", "sink"):
-            if "error" in res[key]:
-                raise NotRun(f"needs the wasm {key} pipeline: {res[key]['error']}")
-        src = repeat(ctx, lambda r: ["source-pipeline", "--bootstrap", b, "--topic",
-                                     topic("nsrc", r), "--records", str(n), "--value-size",
-                                     vsize, "--batch", batch, *native], "native: source-pipeline")
-        snk = repeat(ctx, lambda r: ["sink-pipeline", "--bootstrap", b, "--topic",
-                                     topic("nsrc", r), "--records", str(n), *native,
-                                     *same_fetch],
-                     "native: sink-pipeline")
-        res["native"] = {"source": src, "sink": snk}
-        for key, runs in (("source", src), ("sink", snk)):
-            rates = summary([rate(r) for r in runs])
-            res["native"][f"{key}_records_per_s"] = rates
-            # wasm time ÷ native time for the same records = native rate ÷ wasm rate
-            res["native"][f"{key}_ratio"] = (rates["median"]
-                                             / res[key]["pipeline_records_per_s"]["median"])
-        res["native"]["same_records"] = same_checksums(res["source"]["pipeline"], src)
-    except NotRun as e:
-        res["native"] = {"error": str(e)}
+
+    def kcat_sink(i: int, done: set) -> dict:
+        # The topic fetch-raw and the sink pipeline read; without it, the one kcat -P wrote.
+        if ("source", "ours") in done:
+            r = kcat_consume(b, topic("src", i), n, 100, kwork)
+            r["topic_from"] = "source-pipeline"
+        elif ("source", "kcat") in done:
+            r = kcat_consume(b, topic("kcat", i), n, LINE_BYTES, kwork, ksha)
+            r["topic_from"] = "kcat -P"
+        else:
+            raise NotRun("no topic to read: neither source-pipeline nor kcat -P ran")
+        return r
+
+    steps = {
+        ("source", "raw"): lambda i, d: rust_bench(
+            ["produce-raw", "--bootstrap", b, "--topic", topic("raw", i), *gen]),
+        ("source", "ours"): lambda i, d: rust_bench(
+            ["source-pipeline", "--bootstrap", b, "--topic", topic("src", i), *gen]),
+        ("source", "native"): lambda i, d: rust_bench(
+            ["source-pipeline", "--bootstrap", b, "--topic", topic("nsrc", i), *gen, *native]),
+        ("source", "kcat"): lambda i, d: kcat_produce(b, topic("kcat", i), kinput, n, kwork),
+        ("sink", "raw"): lambda i, d: rust_bench(
+            ["fetch-raw", "--bootstrap", b, "--topic", topic("src", i), "--records", str(n)]),
+        ("sink", "ours"): lambda i, d: rust_bench(
+            ["sink-pipeline", "--bootstrap", b, "--topic", topic("src", i), "--records", str(n),
+             *same_fetch]),
+        ("sink", "native"): lambda i, d: rust_bench(
+            ["sink-pipeline", "--bootstrap", b, "--topic", topic("nsrc", i), "--records",
+             str(n), *native, *same_fetch]),
+        ("sink", "kcat"): kcat_sink,
+    }
+    runs: dict = {side: {kind: {} for kind in PIPE_KINDS} for side in ("source", "sink")}
+    errors: dict[tuple[str, str], str] = {}
+    warmup: dict[str, dict] = {}
+    for i in range(warm + reps):
+        rep = i - warm
+        label = "warm-up" if rep < 0 else f"run {rep + 1}/{reps}"
+        order = PIPE_KINDS if i % 2 == 0 else PIPE_KINDS[::-1]
+        done: set = set()
+        for side in ("source", "sink"):
+            for kind in order:
+                key = (side, kind)
+                if key in errors:
+                    continue
+                what = PIPE_LABELS[key]
+                dep = PIPE_NEEDS.get(key)
+                if dep and dep not in done:
+                    errors[key] = (f"needs the topic {PIPE_LABELS[dep]} writes, and that did not "
+                                   f"run ({label})")
+                    continue
+                log(f"{side}: {what}, {label}" + (" (discarded)" if rep < 0 else ""))
+                try:
+                    r = steps[key](i, done)
+                except NotRun as e:
+                    errors[key] = f"{what} ({label}): {e}"
+                    log(f"{side}: {errors[key]}")
+                    continue
+                done.add(key)
+                r["repetition"] = rep + 1 if rep >= 0 else "warm-up"
+                log(f"{side}: {what}: {rate(r):,.0f} records/s")
+                if rep < 0:
+                    warmup[f"{side} {kind}"] = r
+                else:
+                    runs[side][kind][rep] = r
+        delete_topics(b, [topic(k, i) for k in ("raw", "src", "nsrc", "kcat")])
+    loop = {"repetitions": reps, "warmup_repetitions": warm,
+            "order": "per repetition: source side then sink side, each "
+                     + ", ".join(PIPE_KINDS) + ", reversed every other repetition",
+            "warmup": warmup, "kcat_input": rel(kinput)}
+    return runs, errors, loop
+
+
+def scenario_rust(ctx: dict) -> dict:
+    """Scenarios 5 (criterion boundary), 6 (start), then 2 (source), 3 (sink) and 4 (native
+    twins) with their rskafka and kcat baselines."""
+    n = max(10_000, int(2_000_000 * ctx["scale"]))
+    res: dict = {"records": n, "value_size": 100, "batch": 1000}
+    # 5 first: one thread measured by criterion, best on a quiet broker (the pipeline loop
+    # leaves topics for the broker to delete in the background).
+    res["boundary"], res["boundary_run"] = read_criterion(ctx)
     # 6: task start.
     try:
         starts = "20" if ctx["smoke"] else "200"
@@ -634,20 +994,140 @@ def scenario_rust(ctx: dict) -> dict:
                                    "--work-dir", str(ctx["work"] / "rust")])
     except NotRun as e:
         res["start"] = {"error": str(e)}
-    # 5: criterion estimates, written by `cargo bench -p wasmconnect-bench --bench boundary`.
-    res["boundary"] = read_criterion(ctx)
+
+    runs, errors, res["pipeline_loop"] = pipeline_loop(ctx, n)
+    # 2 and 3: ours ÷ rskafka (the target) and ours ÷ kcat (information), per repetition.
+    for side in ("source", "sink"):
+        bad = [errors[(side, k)] for k in ("raw", "ours") if (side, k) in errors]
+        if bad:
+            res[side] = {"error": "; ".join(dict.fromkeys(bad))}
+            continue
+        raw, ours = runs[side]["raw"], runs[side]["ours"]
+        e = {"raw": list(raw.values()), "pipeline": list(ours.values()),
+             "raw_records_per_s": summary([rate(r) for r in raw.values()]),
+             "pipeline_records_per_s": summary([rate(r) for r in ours.values()])}
+        put_ratio(e, "ratio", paired(ours, raw))
+        e["ratio_of_medians"] = (e["pipeline_records_per_s"]["median"]
+                                 / e["raw_records_per_s"]["median"])
+        e["same_records"] = same_checksums(e["raw"], e["pipeline"])
+        if (side, "kcat") in errors:
+            e["kcat_ratio_error"] = errors[(side, "kcat")]
+        else:
+            put_ratio(e, "kcat_ratio", paired(ours, runs[side]["kcat"]))
+        res[side] = e
+    # 4: wasm time ÷ native time for the same records = native rate ÷ wasm rate.
+    nat: dict = {}
+    for side in ("source", "sink"):
+        if (side, "native") in errors:
+            nat[f"{side}_error"] = errors[(side, "native")]
+        elif "error" in res[side]:
+            nat[f"{side}_error"] = f"needs the wasm {side} pipeline: {res[side]['error']}"
+        else:
+            nat[side] = list(runs[side]["native"].values())
+            nat[f"{side}_records_per_s"] = summary([rate(r) for r in nat[side]])
+            put_ratio(nat, f"{side}_ratio", paired(runs[side]["native"], runs[side]["ours"]))
+    if "source" in nat or "sink" in nat:
+        nat["same_records"] = all(same_checksums(res[side]["pipeline"], nat[side])
+                                  for side in ("source", "sink") if side in nat)
+    else:
+        nat["error"] = "; ".join(nat[f"{s}_error"] for s in ("source", "sink"))
+    res["native"] = nat
+    # kcat itself: what it did per repetition.
+    res["kcat"] = {"version": kcat_version() or "not installed",
+                   "input": f"{n:,} lines of {LINE_BYTES} B + newline (make_input, as the "
+                            f"file scenario's): 'line <12-digit number> ' and letters"}
+    for side, name, props in (("source", "produce", KCAT_PRODUCE_PROPS),
+                              ("sink", "consume", KCAT_CONSUME_PROPS)):
+        e = {"librdkafka_props": props}
+        if (side, "kcat") in errors:
+            e["error"] = errors[(side, "kcat")]
+        else:
+            e["runs"] = list(runs[side]["kcat"].values())
+            for m in ("records_per_s", "mb_per_s", "seconds", "cpu_seconds",
+                      "cpu_us_per_record", "peak_rss_mib"):
+                e[m] = summary([r[m] for r in e["runs"]])
+        res["kcat"][name] = e
     return res
 
 
-def read_criterion(ctx: dict) -> dict:
+# Scenario 5. Runs of the same code gave 80–118 ns per record for poll/1000: the variation is
+# between processes and over time (other load, where the process and its memory land), which
+# one process's confidence interval does not describe. So the two target benches are measured in
+# CRITERION_RUNS processes (the first runs every bench, the others only those two) with the
+# bench thread pinned to one CPU and a longer warm-up and measurement than boundary.rs's own
+# 1 s / 3 s / 20 samples; the figure is the median of the processes' medians, with min and max.
+CRITERION_ARGS = ["--warm-up-time", "2", "--measurement-time", "5", "--sample-size", "30",
+                  "--noplot"]
+CRITERION_RUNS = 5
+CRITERION_TARGETS = ("poll/1000", "put/1000")
+CRITERION_FILTER = "^(poll|put)/1000$"
+
+
+def pinned_cpu() -> int | None:
+    """The CPU criterion runs on: BENCH_PIN_CPU, else the last one we may use; `none`: any.
+    Checked at start, before the long scenarios."""
+    allowed = sorted(os.sched_getaffinity(0))
+    want = os.environ.get("BENCH_PIN_CPU", "").strip().lower()
+    if want in ("none", "off"):
+        return None
+    if want:
+        if not want.isdigit() or int(want) not in allowed:
+            raise SystemExit(f"BENCH_PIN_CPU={want}: not none or one of the CPUs {allowed}")
+        return int(want)
+    return allowed[-1] if len(allowed) > 1 else None
+
+
+def criterion_estimate(crit: Path, id: str, since: float | None = None) -> dict | None:
+    est = crit / id / "new/estimates.json"
+    if not est.is_file() or (since is not None and est.stat().st_mtime < since):
+        return None
+    m = json.loads(est.read_text())["median"]
+    size = int(id.rsplit("/", 1)[1])
+    ci = m.get("confidence_interval") or {}
+    out = {"ns_per_batch": m["point_estimate"], "ns_per_record": m["point_estimate"] / size,
+           "estimates": rel(est)}
+    if "lower_bound" in ci:
+        out["ci_ns_per_record"] = [ci["lower_bound"] / size, ci["upper_bound"] / size]
+        out["ci_level"] = ci.get("confidence_level")
+    return out
+
+
+def read_criterion(ctx: dict) -> tuple[dict, dict]:
+    """The boundary estimates, and how they were made."""
     crit = ROOT / "target/criterion"
+    repeats: dict[str, list[dict]] = {k: [] for k in CRITERION_TARGETS}
+    how: dict = {"ran": False}
     if not ctx["smoke"] and not ctx["no_criterion"]:
-        log("boundary: cargo bench -p wasmconnect-bench --bench boundary")
-        out = subprocess.run(["cargo", "bench", "-p", "wasmconnect-bench", "--bench",
-                              "boundary"], cwd=ROOT, capture_output=True, text=True)
+        cargo = ["cargo", "bench", "-p", "wasmconnect-bench", "--bench", "boundary"]
+        log("boundary: cargo bench --no-run (builds the bench, on every CPU)")
+        out = subprocess.run(cargo + ["--no-run"], cwd=ROOT, capture_output=True, text=True)
         if out.returncode != 0:
-            return {"error": "cargo bench --bench boundary failed: "
-                             + out.stderr.strip()[-300:]}
+            return {"error": "cargo bench --bench boundary --no-run failed: "
+                             + out.stderr.strip()[-300:]}, how
+        cpu = ctx["pin_cpu"]
+        how = {"ran": True, "processes": CRITERION_RUNS, "criterion_args": CRITERION_ARGS,
+               "filter_after_first": CRITERION_FILTER, "pinned_cpu": cpu}
+
+        def pin() -> None:
+            os.sched_setaffinity(0, {cpu})
+
+        for i in range(CRITERION_RUNS):
+            filt = [] if i == 0 else [CRITERION_FILTER]
+            log(f"boundary: criterion {i + 1}/{CRITERION_RUNS}"
+                + (", every bench" if i == 0 else ", poll/1000 and put/1000")
+                + (f", on CPU {cpu}" if cpu is not None else ""))
+            since = time.time() - 1
+            out = subprocess.run(cargo + ["--", *CRITERION_ARGS, *filt], cwd=ROOT,
+                                 capture_output=True, text=True,
+                                 preexec_fn=pin if cpu is not None else None)
+            if out.returncode != 0:
+                return {"error": f"cargo bench --bench boundary failed (run {i + 1}): "
+                                 + out.stderr.strip()[-300:]}, how
+            for k in CRITERION_TARGETS:
+                e = criterion_estimate(crit, k, since)
+                if e is None:
+                    return {"error": f"criterion run {i + 1} wrote no {k} estimate"}, how
+                repeats[k].append(e)
     found = {}
     # Criterion ids of bench/benches/boundary.rs (bench/RUST.md): poll/N and put/N are the
     # boundary alone (an encoded batch in or out), poll_decode/N and put_encode/N add the
@@ -655,14 +1135,23 @@ def read_criterion(ctx: dict) -> dict:
     # guest work compiled natively.
     for group in ("poll", "poll_decode", "poll_native", "put", "put_encode", "put_native"):
         for size in (1, 100, 1000):
-            est = crit / group / str(size) / "new/estimates.json"
-            if est.is_file():
-                ns = json.loads(est.read_text())["median"]["point_estimate"]
-                found[f"{group}/{size}"] = {"ns_per_batch": ns, "ns_per_record": ns / size,
-                                            "estimates": str(est.relative_to(ROOT))}
+            e = criterion_estimate(crit, f"{group}/{size}")
+            if e:
+                found[f"{group}/{size}"] = e
     if not found:
-        return {"error": "no target/criterion/{poll,put}/{1,100,1000}/new/estimates.json"}
-    return found
+        return {"error": "no target/criterion/{poll,put}/{1,100,1000}/new/estimates.json"}, how
+    for k, rs in repeats.items():
+        if rs:
+            vals = [r["ns_per_record"] for r in rs]
+            size = int(k.rsplit("/", 1)[1])
+            found[k] = {"ns_per_record": statistics.median(vals),
+                        "ns_per_batch": statistics.median(vals) * size,
+                        "ns_per_record_min": min(vals), "ns_per_record_max": max(vals),
+                        "processes": [{"ns_per_record": r["ns_per_record"],
+                                       "ci_ns_per_record": r.get("ci_ns_per_record")}
+                                      for r in rs],
+                        "estimates": f"median of {len(rs)} criterion processes"}
+    return found, how
 
 
 # ---------------------------------------------------------------- targets and table
@@ -680,6 +1169,44 @@ def fmt(v, unit: str = "") -> str:
     else:
         s = str(v)
     return s + unit
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def spread(entry: dict, key: str) -> str:
+    """"0.95–1.08 over 10 repetitions": the per-repetition ratios behind a median."""
+    pairs = entry.get(f"{key}_pairs") or []
+    if not pairs:
+        return ""
+    if len(pairs) == 1:
+        return "1 repetition"
+    return (f"{fmt(entry[f'{key}_min'])}–{fmt(entry[f'{key}_max'])} over {len(pairs)} "
+            "repetitions")
+
+
+def with_spread(entry: dict, key: str) -> str:
+    """"1.02 (0.95–1.08)" for the tables."""
+    if key not in entry:
+        return "–"
+    if len(entry.get(f"{key}_pairs") or []) < 2:
+        return fmt(entry[key])
+    return f"{fmt(entry[key])} ({fmt(entry[f'{key}_min'])}–{fmt(entry[f'{key}_max'])})"
+
+
+def cpu_us(runs: list[dict]):
+    """Median µs of CPU per record: a pipeline's worker (start-up included), a raw bench's
+    window, a kcat process."""
+    vals = []
+    for x in runs:
+        if "worker_cpu_us_per_record" in x:
+            vals.append(x["worker_cpu_us_per_record"])
+        elif "cpu_us_per_record" in x:
+            vals.append(x["cpu_us_per_record"])
+        elif "cpu_seconds" in x and x.get("records"):
+            vals.append(x["cpu_seconds"] / x["records"] * 1e6)
+    return statistics.median(vals) if vals else None
 
 
 def med(entry: dict, metric: str):
@@ -732,34 +1259,57 @@ def targets(results: dict) -> list[dict]:
         not_run(1, "file pipeline", "", f.get("error", "?"))
 
     r = s.get("rust", {})
-    for key, n, name in (("source", 2, "source pipeline ÷ raw rskafka produce, records/s"),
-                         ("sink", 3, "sink pipeline ÷ raw rskafka fetch, records/s")):
+    for key, n, name, kname, kop in (
+        ("source", 2, "source pipeline ÷ raw rskafka produce, records/s",
+         "source pipeline ÷ kcat produce (librdkafka), records/s", "produce"),
+        ("sink", 3, "sink pipeline ÷ raw rskafka fetch, records/s",
+         "sink pipeline ÷ kcat consume (librdkafka), records/s", "consume"),
+    ):
         e = r.get(key, {"error": "not collected"})
         if "ratio" in e:
             add(n, name, e["ratio"], "≥ 0.90", e["ratio"] >= 0.90,
-                f"ours {fmt(e['pipeline_records_per_s']['median'])}/s, "
+                f"{spread(e, 'ratio')}; ours {fmt(e['pipeline_records_per_s']['median'])}/s, "
                 f"raw {fmt(e['raw_records_per_s']['median'])}/s"
                 + ("" if e.get("same_records") else "; checksums differ"))
         else:
-            not_run(n, name, "≥ 0.90", e.get("error"))
+            not_run(n, name, "≥ 0.90", e.get("error") or e.get("ratio_error"))
+        k = r.get("kcat", {}).get(kop, {})
+        if "kcat_ratio" in e:
+            add(n, kname, e["kcat_ratio"], "(info)", None,
+                f"{spread(e, 'kcat_ratio')}; kcat {fmt(k['records_per_s']['median'])}/s, "
+                "process start to exit")
+        else:
+            not_run(n, kname, "(info)", e.get("kcat_ratio_error") or k.get("error")
+                    or (f"no {key} pipeline runs to compare (the row above)" if "error" in e
+                        else "?"))
     nat = r.get("native", {"error": "not collected"})
     for key in ("source", "sink"):
         name = f"native twins: {key} pipeline wasm time ÷ native time"
         if f"{key}_ratio" in nat:
             v = nat[f"{key}_ratio"]
             add(4, name, v, "≤ 1.10", v <= 1.10,
+                f"{spread(nat, f'{key}_ratio')}; "
                 f"native {fmt(nat[f'{key}_records_per_s']['median'])} records/s"
                 + ("" if nat.get("same_records") else "; checksums differ"))
         else:
-            not_run(4, name, "≤ 1.10", nat.get("error"))
+            not_run(4, name, "≤ 1.10", nat.get(f"{key}_error") or nat.get(f"{key}_ratio_error")
+                    or nat.get("error"))
     bnd = r.get("boundary", {"error": "not collected"})
     for op in ("poll", "put"):
         e = bnd.get(f"{op}/1000")
         name = f"boundary: {op} ns per record at batch 1,000"
         if e:
+            if "processes" in e:
+                how = (f"median of {len(e['processes'])} criterion processes, "
+                       f"{fmt(e['ns_per_record_min'])}–{fmt(e['ns_per_record_max'])} ns; ")
+            elif "ci_ns_per_record" in e:
+                lo, hi = e["ci_ns_per_record"]
+                how = f"CI {fmt(lo)}–{fmt(hi)} ns; "
+            else:
+                how = ""
             add(5, name, e["ns_per_record"], "≤ 100", e["ns_per_record"] <= 100,
-                ", ".join(f"{k}: {fmt(v['ns_per_record'])} ns" for k, v in bnd.items()
-                          if k.startswith(op) and k != f"{op}/1000"))
+                how + ", ".join(f"{k}: {fmt(v['ns_per_record'])} ns" for k, v in bnd.items()
+                                if k.startswith(op) and k != f"{op}/1000"))
         else:
             not_run(5, name, "≤ 100", bnd.get("error", "no estimate for batch 1000"))
     st = r.get("start", {"error": "not collected"})
@@ -844,24 +1394,63 @@ def table(results: dict) -> str:
                            "| | | |")
         out.append("")
     r = results["scenarios"].get("rust", {})
-    rows = [(k, r[k]) for k in ("source", "sink") if isinstance(r.get(k), dict) and "ratio" in r[k]]
+    rows = [(k, r[k]) for k in ("source", "sink") if isinstance(r.get(k), dict)]
+    kc = r.get("kcat", {})
+    loop = r.get("pipeline_loop", {})
     if rows:
-        out += [f"**Pipelines against raw rskafka**, {r['records']:,} records × {r['value_size']} B, "
-                f"batch {r['batch']}", "",
-                "| pipeline | ours records/s | ours MB/s | raw records/s | raw MB/s | same records |",
-                "|---|---|---|---|---|---|"]
+        out += [f"**Pipelines against raw clients**, {r['records']:,} records × {r['value_size']} B, "
+                f"batch {r['batch']}; {plural(loop.get('repetitions', 0), 'repetition')}, each "
+                "running every row once in turn"
+                + (f", after {loop['warmup_repetitions']} discarded"
+                   if loop.get("warmup_repetitions") else "")
+                + ": medians, and ratios as the median of the per-repetition ratios (min–max)",
+                "", "| pipeline | ours records/s | rskafka records/s | ours ÷ rskafka | "
+                "kcat records/s | ours ÷ kcat | µs CPU/record: ours, rskafka, kcat | "
+                "same records |", "|---|---|---|---|---|---|---|---|"]
         for k, e in rows:
-            mb = lambda runs: statistics.median(x.get("mb_per_s", 0) for x in runs)
+            if "ratio" not in e:
+                out.append(f"| {k} | not run: {e.get('error', e.get('ratio_error', '?'))[:300]} "
+                           "| | | | | | |")
+                continue
+            kk = kc.get("produce" if k == "source" else "consume", {})
+            kcat_rate = fmt(kk["records_per_s"]["median"]) if "runs" in kk else "not run"
+            cpu = ", ".join(fmt(cpu_us(runs)) for runs in (e["pipeline"], e["raw"],
+                                                           kk.get("runs", [])))
             out.append(f"| {k} | {fmt(e['pipeline_records_per_s']['median'])} | "
-                       f"{fmt(mb(e['pipeline']))} | {fmt(e['raw_records_per_s']['median'])} | "
-                       f"{fmt(mb(e['raw']))} | {'yes' if e.get('same_records') else 'NO'} |")
+                       f"{fmt(e['raw_records_per_s']['median'])} | {with_spread(e, 'ratio')} | "
+                       f"{kcat_rate} | {with_spread(e, 'kcat_ratio')} | {cpu} | "
+                       f"{'yes' if e.get('same_records') else 'NO'} |")
         nat = r.get("native", {})
         for k in ("source", "sink"):
             if f"{k}_ratio" in nat:
                 out.append(f"| {k}, native twin (no wasm) | "
-                           f"{fmt(nat[f'{k}_records_per_s']['median'])} | "
-                           f"{fmt(statistics.median(x.get('mb_per_s', 0) for x in nat[k]))} "
-                           f"| | | {'yes' if nat.get('same_records') else 'NO'} |")
+                           f"{fmt(nat[f'{k}_records_per_s']['median'])} | | | | | "
+                           f"{fmt(cpu_us(nat[k]))} | "
+                           f"{'yes' if nat.get('same_records') else 'NO'} |")
+        out += ["", "CPU per record: the worker from its start (ours), the bench process in its "
+                "window (rskafka), the whole kcat process. Wasm time ÷ native time of the native "
+                "twins: in the targets.", ""]
+    if any(k in kc for k in ("produce", "consume")):
+        froms = {x.get("topic_from") for x in kc.get("consume", {}).get("runs", [])}
+        read = {frozenset({"source-pipeline"}): "the source pipeline's topic",
+                frozenset({"kcat -P"}): "the topic kcat -P wrote"}.get(
+                    frozenset(froms), "the source pipeline's topic or else kcat -P's")
+        out += [f"**kcat** ({kc.get('version')}), the C client, in the same repetitions on the "
+                "same broker, process start → exit: `kcat -P -l` of "
+                f"{r['records']:,} lines of {LINE_BYTES} B to a fresh topic (librdkafka's "
+                f"producer defaults), `kcat -C -o 0 -e -c N` of {read} to a file in memory "
+                "(4 MiB fetches per partition, 1 MiB stdout buffer)", "",
+                "| kcat | records/s | MB/s | wall s | CPU s | µs CPU/record | peak RSS MiB |",
+                "|---|---|---|---|---|---|---|"]
+        for name in ("produce", "consume"):
+            e = kc.get(name, {})
+            if "runs" in e:
+                out.append(f"| {name} | {fmt(med(e, 'records_per_s'))} | "
+                           f"{fmt(med(e, 'mb_per_s'))} | {fmt(med(e, 'seconds'))} | "
+                           f"{fmt(med(e, 'cpu_seconds'))} | {fmt(med(e, 'cpu_us_per_record'))} | "
+                           f"{fmt(med(e, 'peak_rss_mib'))} |")
+            else:
+                out.append(f"| {name} | not run: {e.get('error', '?')[:200]} | | | | | |")
         out.append("")
     j = results["scenarios"].get("json", {})
     impls = [(k, j[k]) for k in ("kafka", "wasmconnect") if "serialize" in j.get(k, {})]
@@ -988,6 +1577,7 @@ def main() -> int:
         raise SystemExit(f"missing {', '.join(missing)}: run `make bench` (it builds them)")
     if shutil.which("java") is None:
         raise SystemExit("java is required (Kafka Connect and the JsonConverter baseline)")
+    pin_cpu = pinned_cpu()
 
     PLUGINS.mkdir(parents=True, exist_ok=True)
     for src in wasm:
@@ -1013,7 +1603,7 @@ def main() -> int:
     broker = Broker(work / "kafka", a.bootstrap)
     results["meta"]["bootstrap"] = broker.bootstrap
     ctx = {"scale": scale, "reps": reps, "smoke": smoke, "broker": broker, "work": work,
-           "no_criterion": a.no_criterion}
+           "no_criterion": a.no_criterion, "pin_cpu": pin_cpu}
     try:
         for name in only:
             try:

@@ -1,17 +1,34 @@
 # Benchmarks (issue 11): bench/run.py, Python 3.11 standard library only, see bench/DRIVER.md.
-#   make bench         every scenario at full scale (~15 min): bench/results.{json,md},
+#   make bench         every scenario at full scale (~19 min): bench/results.{json,md},
 #                      bench/chart.svg, and the table pasted into README.md
 #   make bench-smoke   the whole harness at tiny scale (< 2 min), results in target/bench/smoke
 # BENCH_SCALE=0.1 (records × 0.1), BENCH_REPS=3, BENCH_ONLY=file,density,json,rust pick a subset.
 
 .PHONY: bench bench-smoke bench-bin
 
+# kcat (librdkafka's command-line client), the C-client baseline beside raw rskafka in the
+# pipeline rows: Debian 12's package (tested: 1.7.1-2 on librdkafka 2.0.2).
+BENCH_APT := kcat
+
+# Installs it only when missing (with sudo unless root), as mk/c.mk does its packages; part of
+# `make setup`, so `make test`'s bench_smoke runs the kcat rows too.
+SETUP_EXTRA += $(TOOLS)/bench/.apt-done
+
+$(TOOLS)/bench/.apt-done:
+	@if ! command -v kcat >/dev/null 2>&1 && ! dpkg -s $(BENCH_APT) >/dev/null 2>&1; then \
+	  command -v apt-get >/dev/null || { echo "make bench needs kcat: Debian 12's $(BENCH_APT)"; exit 1; }; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BENCH_APT); \
+	fi
+	@mkdir -p $(@D) && touch $@
+
 # The Rust side (bench/ crate): wasmconnect-bench and json_bench.
 bench-bin:
 	$(CARGO) build --release -p wasmconnect-bench --bins
 
-bench: wasm build bench-bin
+bench: wasm build bench-bin $(TOOLS)/bench/.apt-done
 	python3 bench/run.py --readme
 
-bench-smoke: wasm build bench-bin
+bench-smoke: wasm build bench-bin $(TOOLS)/bench/.apt-done
 	python3 bench/run.py --smoke

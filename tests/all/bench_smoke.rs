@@ -1,6 +1,7 @@
 //! `make bench-smoke`'s harness (bench/run.py --smoke) end to end on the test broker: Kafka
 //! Connect and wasmconnect run the FileStream pipeline and the density scenario, both
-//! JsonConverters run, and every issue-11 target shows a value or why it was not run.
+//! JsonConverters run, kcat runs its baseline, and every target shows a value or why it was
+//! not run.
 
 use std::process::Command;
 
@@ -56,6 +57,14 @@ fn bench_smoke_runs_every_scenario() {
         kafka_json["serialize"]["median"].as_f64().is_some(),
         "Kafka's JsonConverter bench did not run: {kafka_json}"
     );
+
+    for side in ["produce", "consume"] {
+        let kcat = &scenarios["rust"]["kcat"][side];
+        assert!(
+            !kcat["runs"].as_array().is_none_or(Vec::is_empty),
+            "kcat {side} (the C-client baseline) did not run: {kcat}\n{log}"
+        );
+    }
 
     let targets = results["targets"].as_array().expect("targets");
     assert!(targets.len() >= 15, "{targets:?}");
