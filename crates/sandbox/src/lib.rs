@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use wasmconnect_config::{ConfigDefault, ConfigKey, ConfigType, Importance, Props, Width};
 use wasmtime::UpdateDeadline;
-use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-pub use host::{OffsetReader, Requests};
+pub use host::{OffsetReader, Requests, guest_log};
 pub use instance::{ConnectorInstance, RecordAck, SinkTaskInstance, SourceTaskInstance};
 
 use bindings::{plugin, sink, source, types};
@@ -447,19 +446,7 @@ impl Sandbox {
         lock_tickers().push(ticker.thread().clone());
 
         let mut linker = Linker::<HostState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(io_err)?;
-        plugin::Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)
-            .map_err(io_err)?;
-        source::wasmconnect::connector::offset_reader::add_to_linker::<
-            _,
-            wasmtime::component::HasSelf<_>,
-        >(&mut linker, |s| s)
-        .map_err(io_err)?;
-        sink::wasmconnect::connector::sink_context::add_to_linker::<
-            _,
-            wasmtime::component::HasSelf<_>,
-        >(&mut linker, |s| s)
-        .map_err(io_err)?;
+        host::add_to_linker(&mut linker).map_err(io_err)?;
         std::fs::create_dir_all(&config.cache_dir).map_err(|e| {
             io_err(format!(
                 "cannot create cache directory {}: {e}",
@@ -640,46 +627,7 @@ impl Sandbox {
         connector: Arc<str>,
         offsets: Option<Arc<dyn OffsetReader>>,
     ) -> Result<Store<HostState>, SandboxError> {
-        let mut wasi = WasiCtxBuilder::new();
-        for (dir, writable) in &limits.dirs {
-            let guest = dir.to_string_lossy().into_owned();
-            let perms = if *writable {
-                FsPerms::ReadWrite
-            } else {
-                FsPerms::ReadOnly
-            };
-            wasi.preopened_dir(dir, guest, perms)
-                .map_err(|e| io_err(format!("cannot grant directory {}: {e:#}", dir.display())))?;
-            // Relative paths in a connector config (Kafka's quickstart has `file=test.txt`)
-            // resolve against the worker's directory, as they would in Kafka Connect.
-            if std::env::current_dir().is_ok_and(|cwd| &cwd == dir) {
-                wasi.preopened_dir(dir, ".", perms).map_err(|e| {
-                    io_err(format!("cannot grant directory {}: {e:#}", dir.display()))
-                })?;
-            }
-        }
-        // File reads and writes run on the calling thread: they hit the page cache, and
-        // handing each one to tokio's blocking pool cost an idle source task two thread
-        // switches (and the pool a thread per concurrently reading task) per empty poll.
-        // The price: a read that really blocks (a named pipe with no writer) holds one of
-        // the runtime's threads until it returns.
-        wasi.allow_blocking_current_thread(true);
-        let output = host::GuestOutput::default();
-        wasi.stdout(output.clone()).stderr(output.clone());
-        let state = HostState {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
-            limits: host::MemoryLimiter {
-                max: usize::try_from(limits.memory_max_bytes).unwrap_or(usize::MAX),
-                used: 0,
-            },
-            connector,
-            offsets,
-            requests: Requests::default(),
-            call_started: Instant::now(),
-            call_timeout: limits.call_timeout,
-            output,
-        };
+        let state = HostState::new(limits, connector, offsets)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(1);
@@ -692,27 +640,6 @@ impl Sandbox {
             }
         });
         Ok(store)
-    }
-}
-
-/// Logs a guest's message (the `log` import, for components and native twins alike).
-pub fn guest_log(connector: &str, level: tracing::Level, message: &str) {
-    match level {
-        tracing::Level::TRACE => {
-            tracing::trace!(target: "wasmconnect::guest", connector, "{message}")
-        }
-        tracing::Level::DEBUG => {
-            tracing::debug!(target: "wasmconnect::guest", connector, "{message}")
-        }
-        tracing::Level::INFO => {
-            tracing::info!(target: "wasmconnect::guest", connector, "{message}")
-        }
-        tracing::Level::WARN => {
-            tracing::warn!(target: "wasmconnect::guest", connector, "{message}")
-        }
-        tracing::Level::ERROR => {
-            tracing::error!(target: "wasmconnect::guest", connector, "{message}")
-        }
     }
 }
 

@@ -10,6 +10,7 @@ use wasmconnect_data::OffsetMap;
 
 use wasmconnect_config::{ConfigKey, ConfigValue, Props};
 
+use super::instance::TaskCore;
 use super::{ConnectError, OffsetReader, PluginKind, RecordAck, Requests, SandboxError};
 
 /// ((topic, partition), offset).
@@ -37,6 +38,14 @@ pub struct NativeContext {
 }
 
 impl NativeContext {
+    pub(crate) fn new(connector: &str, offsets: Option<Arc<dyn OffsetReader>>) -> Self {
+        Self {
+            connector: connector.into(),
+            offsets,
+            requests: Requests::default(),
+        }
+    }
+
     /// `log`.
     pub fn log(&self, level: tracing::Level, message: &str) {
         super::guest_log(&self.connector, level, message);
@@ -153,204 +162,91 @@ fn guard<T>(f: impl FnOnce() -> Result<T, ConnectError>) -> Result<T, SandboxErr
     }
 }
 
-fn context(connector: &str, offsets: Option<Arc<dyn OffsetReader>>) -> NativeContext {
-    NativeContext {
-        connector: connector.into(),
-        offsets,
-        requests: Requests::default(),
+/// A twin's code with the context its calls get, and the number of calls made.
+pub(crate) struct NativeTask<T: ?Sized> {
+    inner: Box<T>,
+    cx: NativeContext,
+    calls: u64,
+}
+
+impl<T: ?Sized> std::fmt::Debug for NativeTask<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeTask")
+            .field("calls", &self.calls)
+            .finish_non_exhaustive()
     }
 }
 
 /// The connector level of a twin, as an instance.
-pub(crate) struct NativeConnectorInstance {
-    inner: Box<dyn NativeConnector>,
-    cx: NativeContext,
-}
-
-impl std::fmt::Debug for NativeConnectorInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NativeConnectorInstance")
-    }
-}
+pub(crate) type NativeConnectorInstance = NativeTask<dyn NativeConnector>;
 
 impl NativeConnectorInstance {
-    pub(crate) fn new(inner: Box<dyn NativeConnector>, name: &str) -> Self {
+    pub(crate) fn new_connector(inner: Box<dyn NativeConnector>, name: &str) -> Self {
+        NativeTask::new(inner, NativeContext::new(name, None))
+    }
+}
+
+impl<T: ?Sized> NativeTask<T> {
+    pub(crate) fn new(inner: Box<T>, cx: NativeContext) -> Self {
         Self {
             inner,
-            cx: context(name, None),
-        }
-    }
-
-    pub(crate) async fn validate(
-        &mut self,
-        config: &Props,
-    ) -> Result<Vec<ConfigValue>, SandboxError> {
-        guard(|| Ok(self.inner.validate(&mut self.cx, config)))
-    }
-
-    pub(crate) async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
-        guard(|| self.inner.start(&mut self.cx, config))
-    }
-
-    pub(crate) async fn task_configs(&mut self, max: u32) -> Result<Vec<Props>, SandboxError> {
-        guard(|| self.inner.task_configs(&mut self.cx, max))
-    }
-
-    pub(crate) async fn stop(&mut self) -> Result<(), SandboxError> {
-        guard(|| self.inner.stop(&mut self.cx))
-    }
-
-    pub(crate) fn take_requests(&mut self) -> Requests {
-        std::mem::take(&mut self.cx.requests)
-    }
-}
-
-/// A source task of a twin, as an instance.
-pub(crate) struct NativeSourceInstance {
-    inner: Box<dyn NativeSourceTask>,
-    cx: NativeContext,
-    poll_seq: u64,
-    calls: u64,
-}
-
-impl std::fmt::Debug for NativeSourceInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NativeSourceInstance")
-    }
-}
-
-impl NativeSourceInstance {
-    pub(crate) fn new(
-        inner: Box<dyn NativeSourceTask>,
-        connector: &str,
-        offsets: Arc<dyn OffsetReader>,
-    ) -> Self {
-        Self {
-            inner,
-            cx: context(connector, Some(offsets)),
-            poll_seq: 0,
+            cx,
             calls: 0,
         }
     }
 
-    pub(crate) async fn start(&mut self, config: &Props) -> Result<bool, SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.start(&mut self.cx, config))
-    }
-
-    pub(crate) async fn poll(&mut self) -> Result<(u64, Vec<u8>), SandboxError> {
-        self.calls += 1;
-        let batch = guard(|| self.inner.poll(&mut self.cx))?;
-        let seq = self.poll_seq;
-        self.poll_seq += 1;
-        Ok((seq, batch))
-    }
-
-    pub(crate) async fn commit(&mut self) -> Result<(), SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.commit(&mut self.cx))
-    }
-
-    pub(crate) async fn commit_records(
+    /// One call into the twin's code, counted; a panic fails it as a trap would.
+    pub(crate) fn call<R>(
         &mut self,
-        acks: Vec<RecordAck>,
-    ) -> Result<(), SandboxError> {
+        f: impl FnOnce(&mut T, &mut NativeContext) -> Result<R, ConnectError>,
+    ) -> Result<R, SandboxError> {
         self.calls += 1;
-        guard(|| self.inner.commit_records(&mut self.cx, &acks))
-    }
-
-    pub(crate) async fn stop(mut self) -> Result<(), SandboxError> {
-        guard(|| self.inner.stop(&mut self.cx))
-    }
-
-    pub(crate) async fn renew(&mut self) -> Result<(), SandboxError> {
-        guard(|| self.inner.stop(&mut self.cx))
+        guard(|| f(&mut self.inner, &mut self.cx))
     }
 
     pub(crate) fn take_requests(&mut self) -> Requests {
         std::mem::take(&mut self.cx.requests)
     }
+}
 
-    pub(crate) fn host_resources(&mut self) -> usize {
+/// What stops a twin's task, of either kind.
+pub(crate) trait StopTask: Send {
+    fn stop_task(&mut self, cx: &mut NativeContext) -> Result<(), ConnectError>;
+}
+
+impl StopTask for dyn NativeSourceTask + '_ {
+    fn stop_task(&mut self, cx: &mut NativeContext) -> Result<(), ConnectError> {
+        self.stop(cx)
+    }
+}
+
+impl StopTask for dyn NativeSinkTask + '_ {
+    fn stop_task(&mut self, cx: &mut NativeContext) -> Result<(), ConnectError> {
+        self.stop(cx)
+    }
+}
+
+impl<T: ?Sized + StopTask> TaskCore for NativeTask<T> {
+    fn take_requests(&mut self) -> Requests {
+        NativeTask::take_requests(self)
+    }
+
+    fn host_resources(&mut self) -> usize {
         0
     }
 
-    pub(crate) fn set_call_timeout(&mut self, _timeout: std::time::Duration) {}
+    fn set_call_timeout(&mut self, _timeout: std::time::Duration) {}
 
-    pub(crate) fn usage(&self) -> (u64, u64) {
+    fn usage(&self) -> (u64, u64) {
         (0, self.calls)
     }
-}
 
-/// A sink task of a twin, as an instance.
-pub(crate) struct NativeSinkInstance {
-    inner: Box<dyn NativeSinkTask>,
-    cx: NativeContext,
-    calls: u64,
-}
-
-impl std::fmt::Debug for NativeSinkInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NativeSinkInstance")
-    }
-}
-
-impl NativeSinkInstance {
-    pub(crate) fn new(inner: Box<dyn NativeSinkTask>, connector: &str) -> Self {
-        Self {
-            inner,
-            cx: context(connector, None),
-            calls: 0,
-        }
+    /// A twin has no resource to release: its task is told to stop and kept.
+    async fn renew(&mut self) -> Result<(), SandboxError> {
+        guard(|| self.inner.stop_task(&mut self.cx))
     }
 
-    pub(crate) async fn start(&mut self, config: &Props) -> Result<(), SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.start(&mut self.cx, config))
-    }
-
-    pub(crate) async fn open(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.open(&mut self.cx, partitions))
-    }
-
-    pub(crate) async fn put(&mut self, batch: &[u8]) -> Result<(), SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.put(&mut self.cx, batch))
-    }
-
-    pub(crate) async fn pre_commit(
-        &mut self,
-        current: &[((String, i32), i64)],
-    ) -> Result<Offsets, SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.pre_commit(&mut self.cx, current))
-    }
-
-    pub(crate) async fn close(&mut self, partitions: &[(String, i32)]) -> Result<(), SandboxError> {
-        self.calls += 1;
-        guard(|| self.inner.close(&mut self.cx, partitions))
-    }
-
-    pub(crate) async fn stop(mut self) -> Result<(), SandboxError> {
-        guard(|| self.inner.stop(&mut self.cx))
-    }
-
-    pub(crate) async fn renew(&mut self) -> Result<(), SandboxError> {
-        guard(|| self.inner.stop(&mut self.cx))
-    }
-
-    pub(crate) fn take_requests(&mut self) -> Requests {
-        std::mem::take(&mut self.cx.requests)
-    }
-
-    pub(crate) fn host_resources(&mut self) -> usize {
-        0
-    }
-
-    pub(crate) fn set_call_timeout(&mut self, _timeout: std::time::Duration) {}
-
-    pub(crate) fn usage(&self) -> (u64, u64) {
-        (0, self.calls)
+    async fn stop(mut self) -> Result<(), SandboxError> {
+        guard(|| self.inner.stop_task(&mut self.cx))
     }
 }
