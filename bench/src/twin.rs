@@ -180,7 +180,7 @@ pub struct SourceTwin<C, T>(PhantomData<fn() -> (C, T)>);
 
 impl<C, T> NativePlugin for SourceTwin<C, T>
 where
-    C: sdk::SourceConnector + Send + 'static,
+    C: sdk::Connector + Send + 'static,
     T: sdk::SourceTask + Send + 'static,
 {
     fn info(&self) -> NativeInfo {
@@ -259,7 +259,7 @@ pub struct SinkTwin<C, T>(PhantomData<fn() -> (C, T)>);
 
 impl<C, T> NativePlugin for SinkTwin<C, T>
 where
-    C: sdk::SinkConnector + Send + 'static,
+    C: sdk::Connector + Send + 'static,
     T: sdk::SinkTask + Send + 'static,
 {
     fn info(&self) -> NativeInfo {

@@ -39,7 +39,7 @@ pub struct ChaosSourceConnector {
     generation: std::cell::Cell<u32>,
 }
 
-impl SourceConnector for ChaosSourceConnector {
+impl Connector for ChaosSourceConnector {
     fn info() -> PluginInfo {
         PluginInfo::new("io.wasmconnect.test.ChaosSourceConnector", "0.1.0")
             .aliases(["ChaosSource"])

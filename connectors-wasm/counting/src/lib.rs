@@ -29,7 +29,7 @@ pub struct CountingConnector {
     config: Config,
 }
 
-impl SinkConnector for CountingConnector {
+impl Connector for CountingConnector {
     fn info() -> PluginInfo {
         PluginInfo::new("io.wasmconnect.bench.CountingSinkConnector", "0.1.0")
             .aliases(["Counting", "CountingSink"])

@@ -28,7 +28,7 @@ pub struct DatagenConnector {
     config: Config,
 }
 
-impl SourceConnector for DatagenConnector {
+impl Connector for DatagenConnector {
     fn info() -> PluginInfo {
         PluginInfo::new("io.wasmconnect.bench.DatagenSourceConnector", "0.1.0")
             .aliases(["Datagen", "DatagenSource"])

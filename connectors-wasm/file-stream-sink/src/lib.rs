@@ -18,7 +18,7 @@ pub struct FileStreamSinkConnector {
     config: Config,
 }
 
-impl SinkConnector for FileStreamSinkConnector {
+impl Connector for FileStreamSinkConnector {
     fn info() -> PluginInfo {
         PluginInfo::new("io.wasmconnect.file.FileStreamSinkConnector", "0.1.0")
             .aliases([

@@ -22,7 +22,7 @@ pub struct FileStreamSourceConnector {
     config: Config,
 }
 
-impl SourceConnector for FileStreamSourceConnector {
+impl Connector for FileStreamSourceConnector {
     fn info() -> PluginInfo {
         PluginInfo::new("io.wasmconnect.file.FileStreamSourceConnector", "0.1.0")
             .aliases([

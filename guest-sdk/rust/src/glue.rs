@@ -22,9 +22,9 @@ pub(crate) use crate::plugin_bindings::wasmconnect::connector::types as wit;
 use crate::sink_bindings::exports::wasmconnect::connector::sink_task as wit_sink;
 use crate::source_bindings::exports::wasmconnect::connector::source_task as wit_source;
 use crate::{
-    Config, ConfigDef, ConfigDefault, ConfigType, ConfigValue, ConnectError, Importance, OffsetMap,
-    OffsetValue, PartitionOffset, PluginInfo, RecordMetadata, SinkConnector, SinkTask, SourceBatch,
-    SourceConnector, SourceRecord, SourceTask, TopicPartition, Width,
+    Config, ConfigDef, ConfigDefault, ConfigType, ConfigValue, ConnectError, Connector, Importance,
+    OffsetMap, OffsetValue, PartitionOffset, PluginInfo, RecordMetadata, SinkTask, SourceBatch,
+    SourceRecord, SourceTask, TopicPartition, Width,
 };
 
 type WitResult<T> = Result<T, wit::ConnectError>;
@@ -252,53 +252,46 @@ fn connector_stop<C: 'static>(
     }
 }
 
-/// Implements the `connector` export for a plugin type over a connector trait.
-macro_rules! impl_connector_export {
-    ($plugin:ident, $connector_trait:ident, $task_trait:ident) => {
-        impl<C: $connector_trait, T: $task_trait> wit_connector::Guest for $plugin<C, T> {
-            fn info() -> wit::PluginInfo {
-                plugin_info_to_wit(C::info())
-            }
+/// The exported plugin of a connector `C` with tasks `T`, a [`SourceTask`] or a [`SinkTask`].
+pub struct Plugin<C, T>(PhantomData<(C, T)>);
 
-            fn config_def() -> Vec<wit::ConfigKey> {
-                config_def_to_wit(C::config_def())
-            }
+impl<C, T> fmt::Debug for Plugin<C, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Plugin")
+    }
+}
 
-            fn validate(config: wit::Config) -> Vec<wit::ConfigValue> {
-                config_values_to_wit(C::validate(&config_from_wit(config)))
-            }
+impl<C: Connector, T: 'static> wit_connector::Guest for Plugin<C, T> {
+    fn info() -> wit::PluginInfo {
+        plugin_info_to_wit(C::info())
+    }
 
-            fn start(config: wit::Config) -> WitResult<()> {
-                let config = config_from_wit(config);
-                connector_start::<C>(|c| c.start(config))
-            }
+    fn config_def() -> Vec<wit::ConfigKey> {
+        config_def_to_wit(C::config_def())
+    }
 
-            fn task_configs(max_tasks: u32) -> WitResult<Vec<wit::Config>> {
-                let configs = with_connector::<C, _>(|c| c.task_configs(max_tasks))?;
-                Ok(configs.into_iter().map(config_to_wit).collect())
-            }
+    fn validate(config: wit::Config) -> Vec<wit::ConfigValue> {
+        config_values_to_wit(C::validate(&config_from_wit(config)))
+    }
 
-            fn stop() -> WitResult<()> {
-                connector_stop::<C>(|c| c.stop())
-            }
-        }
-    };
+    fn start(config: wit::Config) -> WitResult<()> {
+        let config = config_from_wit(config);
+        connector_start::<C>(|c| c.start(config))
+    }
+
+    fn task_configs(max_tasks: u32) -> WitResult<Vec<wit::Config>> {
+        let configs = with_connector::<C, _>(|c| c.task_configs(max_tasks))?;
+        Ok(configs.into_iter().map(config_to_wit).collect())
+    }
+
+    fn stop() -> WitResult<()> {
+        connector_stop::<C>(|c| c.stop())
+    }
 }
 
 // --- source -------------------------------------------------------------------------------
 
-/// The exported plugin of a source connector `C` with tasks `T`.
-pub struct SourcePlugin<C, T>(PhantomData<(C, T)>);
-
-impl<C, T> fmt::Debug for SourcePlugin<C, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SourcePlugin")
-    }
-}
-
-impl_connector_export!(SourcePlugin, SourceConnector, SourceTask);
-
-impl<C: SourceConnector, T: SourceTask> wit_source::Guest for SourcePlugin<C, T> {
+impl<C: Connector, T: SourceTask> wit_source::Guest for Plugin<C, T> {
     type Task = SourceTaskResource<T>;
 }
 
@@ -447,18 +440,7 @@ impl<T: SourceTask> wit_source::GuestTask for SourceTaskResource<T> {
 
 // --- sink ---------------------------------------------------------------------------------
 
-/// The exported plugin of a sink connector `C` with tasks `T`.
-pub struct SinkPlugin<C, T>(PhantomData<(C, T)>);
-
-impl<C, T> fmt::Debug for SinkPlugin<C, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SinkPlugin")
-    }
-}
-
-impl_connector_export!(SinkPlugin, SinkConnector, SinkTask);
-
-impl<C: SinkConnector, T: SinkTask> wit_sink::Guest for SinkPlugin<C, T> {
+impl<C: Connector, T: SinkTask> wit_sink::Guest for Plugin<C, T> {
     type Task = SinkTaskResource<T>;
 }
 

@@ -10,7 +10,7 @@
 //! #[derive(Default)]
 //! struct Hello { config: Config }
 //!
-//! impl SourceConnector for Hello {
+//! impl Connector for Hello {
 //!     fn info() -> PluginInfo { PluginInfo::new("com.example.Hello", "0.1.0") }
 //!     fn config_def() -> ConfigDef {
 //!         ConfigDef::new().define(ConfigKey::new("topic", ConfigType::String, Importance::High, "Topic."))
@@ -40,6 +40,7 @@
 //! `target/wasm32-wasip2/release/` is the component the worker loads.
 #![deny(missing_docs)]
 
+mod connector;
 mod error;
 #[doc(hidden)]
 pub mod glue;
@@ -50,10 +51,11 @@ mod plugin;
 mod sink;
 mod source;
 
+pub use connector::Connector;
 pub use error::ConnectError;
 pub use plugin::{PluginInfo, raise_error, request_task_reconfiguration};
-pub use sink::{PartitionOffset, SinkConnector, SinkContext, SinkTask, TopicPartition};
-pub use source::{OffsetReader, RecordMetadata, SourceConnector, SourceTask};
+pub use sink::{PartitionOffset, SinkContext, SinkTask, TopicPartition};
+pub use source::{OffsetReader, RecordMetadata, SourceTask};
 pub use wasmconnect_config::{
     Config, ConfigDef, ConfigDefault, ConfigErrors, ConfigKey, ConfigType, ConfigValue, Importance,
     Props, Validator, Width,
@@ -138,14 +140,14 @@ pub mod sink_bindings {
 }
 
 /// Exports a source plugin: `export_source!(MyConnector, MyTask)` where `MyConnector:`
-/// [`SourceConnector`] and `MyTask:` [`SourceTask`]. Use once per crate, at the top level.
+/// [`Connector`] and `MyTask:` [`SourceTask`]. Use once per crate, at the top level.
 #[macro_export]
 macro_rules! export_source {
     ($connector:ty, $task:ty $(,)?) => {
         // Native builds (a connector's native twin) export nothing.
         #[cfg(target_arch = "wasm32")]
         const _: () = {
-            type WasmconnectSourcePlugin = $crate::__private::SourcePlugin<$connector, $task>;
+            type WasmconnectSourcePlugin = $crate::__private::Plugin<$connector, $task>;
             $crate::plugin_bindings::__export_plugin_world!(
                 WasmconnectSourcePlugin with_types_in $crate::plugin_bindings
             );
@@ -157,14 +159,14 @@ macro_rules! export_source {
 }
 
 /// Exports a sink plugin: `export_sink!(MyConnector, MyTask)` where `MyConnector:`
-/// [`SinkConnector`] and `MyTask:` [`SinkTask`]. Use once per crate, at the top level.
+/// [`Connector`] and `MyTask:` [`SinkTask`]. Use once per crate, at the top level.
 #[macro_export]
 macro_rules! export_sink {
     ($connector:ty, $task:ty $(,)?) => {
         // Native builds (a connector's native twin) export nothing.
         #[cfg(target_arch = "wasm32")]
         const _: () = {
-            type WasmconnectSinkPlugin = $crate::__private::SinkPlugin<$connector, $task>;
+            type WasmconnectSinkPlugin = $crate::__private::Plugin<$connector, $task>;
             $crate::plugin_bindings::__export_plugin_world!(
                 WasmconnectSinkPlugin with_types_in $crate::plugin_bindings
             );

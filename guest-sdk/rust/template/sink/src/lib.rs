@@ -17,7 +17,7 @@ pub struct {{Name}}Connector {
     config: Config,
 }
 
-impl SinkConnector for {{Name}}Connector {
+impl Connector for {{Name}}Connector {
     fn info() -> PluginInfo {
         PluginInfo::new("{{Name}}Connector", "0.1.0")
             .aliases(["{{name}}"])
