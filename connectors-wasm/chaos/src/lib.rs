@@ -6,9 +6,14 @@
 //! `raise` calls `raise-error`, `reconfigure` asks once for a task reconfiguration (the new
 //! task configs carry `chaos.generation`), `leak` keeps `chaos.leak.bytes` per poll alive
 //! for good (as a garbage-collected guest's heap grows) and resumes from its stored offset,
-//! and `ok` keeps behaving: one record per poll, value `chaos-<n>` on `topic`.
+//! `ok` keeps behaving: one record per poll, value `chaos-<n>` on `topic`, and `idle` returns
+//! no records at all.
 //! `task_configs` returns `tasks.max` tasks; with `chaos.task` set, only that task index
 //! misbehaves and the others stay `ok`.
+//!
+//! Slowness, whatever the mode: `chaos.connector.start.ms` and `chaos.connector.stop.ms`
+//! make the connector level's `start` and `stop` sleep that long, `chaos.task.stop.ms` each
+//! task's `stop` (sleeps in WASI, as a connector waiting on a remote system does).
 
 use wasmconnect_guest::*;
 
@@ -19,8 +24,12 @@ const TASK_INDEX: &str = "chaos.task.index";
 const TOPIC: &str = "topic";
 const GENERATION: &str = "chaos.generation";
 const LEAK_BYTES: &str = "chaos.leak.bytes";
-const MODES: [&str; 9] = [
+const CONNECTOR_START_MS: &str = "chaos.connector.start.ms";
+const CONNECTOR_STOP_MS: &str = "chaos.connector.stop.ms";
+const TASK_STOP_MS: &str = "chaos.task.stop.ms";
+const MODES: [&str; 10] = [
     "ok",
+    "idle",
     "trap",
     "loop",
     "memory",
@@ -53,7 +62,7 @@ impl Connector for ChaosSourceConnector {
                     MODE,
                     ConfigType::String,
                     Importance::High,
-                    "ok, trap, loop, memory, error, retriable, raise, reconfigure or leak.",
+                    "ok, idle, trap, loop, memory, error, retriable, raise, reconfigure or leak.",
                 )
                 .default_value("ok")
                 .validator(|v| {
@@ -97,11 +106,24 @@ impl Connector for ChaosSourceConnector {
                 Importance::High,
                 "The topic to write to.",
             ))
+            .define(sleep_key(
+                CONNECTOR_START_MS,
+                "How long the connector's start takes.",
+            ))
+            .define(sleep_key(
+                CONNECTOR_STOP_MS,
+                "How long the connector's stop takes.",
+            ))
+            .define(sleep_key(TASK_STOP_MS, "How long each task's stop takes."))
     }
 
     fn start(&mut self, config: Config) -> Result<(), ConnectError> {
         self.config = Self::config_def().parse(&config)?;
-        Ok(())
+        sleep(&self.config, CONNECTOR_START_MS)
+    }
+
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        sleep(&self.config, CONNECTOR_STOP_MS)
     }
 
     fn task_configs(&self, max_tasks: u32) -> Result<Vec<Config>, ConnectError> {
@@ -117,9 +139,26 @@ impl Connector for ChaosSourceConnector {
     }
 }
 
+/// A key of milliseconds to sleep, 0 by default.
+fn sleep_key(name: &str, doc: &str) -> ConfigKey {
+    ConfigKey::new(name, ConfigType::Long, Importance::Low, doc)
+        .default_value("0")
+        .at_least(0)
+}
+
+/// Sleeps as long as `key` of `config` says.
+fn sleep(config: &Config, key: &str) -> Result<(), ConnectError> {
+    let ms = config.get_long(key)?.unwrap_or(0).max(0) as u64;
+    if ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    Ok(())
+}
+
 /// The task.
 #[derive(Debug)]
 pub struct ChaosSourceTask {
+    config: Config,
     mode: String,
     generation: i32,
     after: u64,
@@ -169,6 +208,7 @@ impl SourceTask for ChaosSourceTask {
             0
         };
         Ok(Self {
+            config: config.clone(),
             mode,
             after: config.get_int(AFTER)?.unwrap_or(0).max(0) as u64,
             generation: config.get_int(GENERATION)?.unwrap_or(1),
@@ -178,6 +218,10 @@ impl SourceTask for ChaosSourceTask {
             leak_bytes: config.get_int(LEAK_BYTES)?.unwrap_or(65536).max(0) as usize,
             leaked: Vec::new(),
         })
+    }
+
+    fn stop(&mut self) -> Result<(), ConnectError> {
+        sleep(&self.config, TASK_STOP_MS)
     }
 
     fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
@@ -211,6 +255,7 @@ impl SourceTask for ChaosSourceTask {
                     self.leaked.push(vec![0x5A; self.leak_bytes]);
                     std::hint::black_box(&self.leaked);
                 }
+                "idle" => return Ok(Vec::new()),
                 _ => {}
             }
         }
