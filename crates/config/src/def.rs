@@ -488,10 +488,7 @@ mod tests {
     }
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().copied().collect::<Config>().into()
     }
 
     #[test]

@@ -181,7 +181,7 @@ fn new_project(lang: &str, kind: &str, name: &str, dir: &std::path::Path) -> any
 fn conformance_options(
     entries: Vec<String>,
     file: Option<PathBuf>,
-) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+) -> anyhow::Result<wasmconnect_config::Props> {
     let mut config = match file {
         Some(f) => load_properties(&f)?,
         None => Default::default(),

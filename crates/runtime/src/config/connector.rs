@@ -207,12 +207,10 @@ impl ConnectorConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmconnect_config::Config;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().copied().collect::<Config>().into()
     }
 
     /// Defaults checked against Kafka Connect 4.1.1's `ConnectorConfig.configDef()`:

@@ -188,10 +188,7 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().copied().collect::<Config>().into()
     }
 
     /// Defaults checked against Kafka Connect 4.1.1's `StandaloneConfig` (printed from the
