@@ -209,3 +209,45 @@ fn unreachable_broker_is_a_clear_error() {
         assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
     });
 }
+
+/// Forty sink tasks' worth of commits and fetches at once share one client: every one lands,
+/// and they share one connection per broker (requests in flight together, matched by
+/// correlation id) rather than queue for a connection each.
+#[test]
+fn group_offsets_multiplex_concurrent_requests_over_one_connection_per_broker() {
+    let k = kafka();
+    let topic = unique("kafka-multiplex");
+    k.create_topic(&topic, 4);
+    rt().block_on(async {
+        let groups = std::sync::Arc::new(GroupOffsets::new(&k.bootstrap(), TIMEOUT).unwrap());
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..40i64 {
+            let groups = groups.clone();
+            let topic = topic.clone();
+            tasks.spawn(async move {
+                let group = format!("multiplex-{i}-{topic}");
+                let offsets: Vec<_> = (0..4)
+                    .map(|p| ((topic.clone(), p), i * 10 + p as i64))
+                    .collect();
+                groups.commit(&group, &offsets).await?;
+                let partitions: Vec<_> = offsets.iter().map(|(tp, _)| tp.clone()).collect();
+                let read = groups.fetch(&group, &partitions).await?;
+                Ok::<_, KafkaError>((offsets, read))
+            });
+        }
+        let mut checked = 0;
+        while let Some(done) = tasks.join_next().await {
+            let (offsets, read) = done.expect("task").expect("commit and fetch");
+            let expected: HashMap<_, _> = offsets.into_iter().collect();
+            assert_eq!(read, expected);
+            checked += 1;
+        }
+        assert_eq!(checked, 40);
+        // The bootstrap server and the coordinator are the one broker, perhaps under two names.
+        assert!(
+            (1..=2).contains(&groups.connections()),
+            "{} connections",
+            groups.connections()
+        );
+    });
+}

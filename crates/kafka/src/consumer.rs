@@ -93,7 +93,7 @@ impl Consumer {
     }
 
     /// The partitions of `topic`, sorted, from fresh metadata. A topic that does not exist
-    /// yet is waited for up to [`TOPIC_WAIT`] while topics are being created by this process:
+    /// yet is waited for up to `TOPIC_WAIT` while topics are being created by this process:
     /// a sink started with the source that feeds it finds the topic as soon as the source's
     /// first send has created it.
     pub async fn partitions(&self, topic: &str) -> Result<Vec<i32>, KafkaError> {

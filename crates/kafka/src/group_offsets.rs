@@ -1,11 +1,12 @@
 //! `GroupOffsets`: commits and reads a consumer group's offsets the way Kafka's consumer does
 //! for manually assigned partitions (generation -1, no member id), with `kafka-protocol` over
-//! a plain TCP connection to the group coordinator.
+//! the shared connection to the group coordinator.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::metadata_request::MetadataRequest;
@@ -15,43 +16,35 @@ use kafka_protocol::messages::offset_commit_request::{
 use kafka_protocol::messages::offset_fetch_request::{
     OffsetFetchRequest, OffsetFetchRequestGroup, OffsetFetchRequestTopics,
 };
-use kafka_protocol::messages::{GroupId, RequestHeader, ResponseHeader, TopicName};
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::sync::Mutex;
+use kafka_protocol::messages::{GroupId, TopicName};
+use kafka_protocol::protocol::{Request, StrBytes};
 
-use super::cluster::{CLIENT_ID, io_reason};
+use super::wire::{Brokers, protocol_error};
 use super::{KafkaError, TopicPartition, parse_bootstrap};
 
-/// FindCoordinator v4 (batched keys; Kafka 2.8+; 4.1 accepts 0-6).
-const FIND_COORDINATOR_VERSION: i16 = 4;
-/// OffsetCommit v8 (flexible, topic names; 4.1 accepts 2-9).
-const OFFSET_COMMIT_VERSION: i16 = 8;
-/// OffsetFetch v8 (batched groups; 4.1 accepts 1-9).
-const OFFSET_FETCH_VERSION: i16 = 8;
-/// Largest response we accept, as a guard against reading garbage as a length.
-const MAX_RESPONSE_BYTES: usize = 100 * 1024 * 1024;
+// The versions of each request this code fills in correctly; each is sent at the highest of
+// them the broker supports (ApiVersions).
+/// FindCoordinator: batched coordinator keys from v4 on.
+const FIND_COORDINATOR: RangeInclusive<i16> = 4..=6;
+/// OffsetCommit: leader epoch from v6, group instance id from v7; v10 names topics by id.
+const OFFSET_COMMIT: RangeInclusive<i16> = 6..=9;
+/// OffsetFetch: batched groups from v8; v10 names topics by id.
+const OFFSET_FETCH: RangeInclusive<i16> = 8..=9;
+/// Metadata: the cluster id from v2.
+const METADATA: RangeInclusive<i16> = 2..=12;
 
 /// Reads and commits consumer-group offsets (sink tasks commit to `connect-<name>`).
-/// Requests are serialized over one connection per coordinator; on a network error the
-/// connection is dropped and re-made, and `NOT_COORDINATOR` / `COORDINATOR_LOAD_IN_PROGRESS`
-/// are retried until `timeout`.
+/// Requests of every task share one connection per broker, many in flight at once; on a
+/// network error the connection is made anew, and `NOT_COORDINATOR` /
+/// `COORDINATOR_LOAD_IN_PROGRESS` are retried until `timeout`.
 #[derive(Debug)]
 pub struct GroupOffsets {
     bootstrap: String,
     servers: Vec<String>,
     timeout: Duration,
-    state: Mutex<State>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    correlation_id: i32,
-    /// Group -> coordinator address.
-    coordinators: HashMap<String, String>,
-    /// Address -> open connection.
-    connections: HashMap<String, TcpStream>,
+    brokers: Brokers,
+    /// Group → coordinator address.
+    coordinators: Mutex<HashMap<String, String>>,
 }
 
 /// One attempt's failure: retry (after backoff, coordinator forgotten) or give up.
@@ -72,8 +65,18 @@ impl GroupOffsets {
             bootstrap: bootstrap_servers.to_owned(),
             servers,
             timeout,
-            state: Mutex::new(State::default()),
+            brokers: Brokers::new(timeout),
+            coordinators: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn coordinators(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.coordinators.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many broker connections are open (one per broker however many callers).
+    pub fn connections(&self) -> usize {
+        self.brokers.open()
     }
 
     /// Commits `offsets` (`((topic, partition), next offset to read)`) for `group`. The group
@@ -113,7 +116,7 @@ impl GroupOffsets {
             let request = request.clone();
             async move {
                 let response = self
-                    .coordinator_request(group, "OffsetCommit", request, OFFSET_COMMIT_VERSION)
+                    .coordinator_request(group, "OffsetCommit", &request, OFFSET_COMMIT)
                     .await?;
                 for topic in &response.topics {
                     for p in &topic.partitions {
@@ -157,7 +160,7 @@ impl GroupOffsets {
             let request = request.clone();
             async move {
                 let response = self
-                    .coordinator_request(group, "OffsetFetch", request, OFFSET_FETCH_VERSION)
+                    .coordinator_request(group, "OffsetFetch", &request, OFFSET_FETCH)
                     .await?;
                 let mut out = HashMap::new();
                 for g in &response.groups {
@@ -204,11 +207,8 @@ impl GroupOffsets {
                     after: self.timeout,
                 },
             };
-            let mut state = self.state.lock().await;
-            if let Some(addr) = state.coordinators.remove(group) {
-                state.connections.remove(&addr);
-            }
-            drop(state);
+            // The coordinator may have moved; a broken connection is made anew anyway.
+            self.coordinators().remove(group);
             if tokio::time::Instant::now() + backoff >= deadline {
                 return Err(err);
             }
@@ -221,11 +221,13 @@ impl GroupOffsets {
     /// The cluster id (a Metadata request for no topics to a bootstrap server), for `GET /`.
     pub async fn cluster_id(&self) -> Result<Option<String>, KafkaError> {
         self.with_retries("describe cluster", "", || async {
-            let mut state = self.state.lock().await;
             let mut last = None;
+            let request = MetadataRequest::default().with_topics(Some(Vec::new()));
             for addr in &self.servers {
-                let request = MetadataRequest::default().with_topics(Some(Vec::new()));
-                match send(&mut state, addr, "describe cluster", request, 12).await {
+                match self
+                    .send(addr, "describe cluster", &request, METADATA)
+                    .await
+                {
                     Ok(r) => return Ok(r.cluster_id.map(|id| id.to_string())),
                     Err(e) => last = Some(e),
                 }
@@ -240,35 +242,50 @@ impl GroupOffsets {
         &self,
         group: &str,
         op: &'static str,
-        request: R,
-        version: i16,
+        request: &R,
+        versions: RangeInclusive<i16>,
     ) -> Result<R::Response, Attempt> {
-        let mut state = self.state.lock().await;
-        let addr = match state.coordinators.get(group) {
-            Some(addr) => addr.clone(),
+        let known = self.coordinators().get(group).cloned();
+        let addr = match known {
+            Some(addr) => addr,
             None => {
-                let addr = self.find_coordinator(&mut state, group).await?;
-                state.coordinators.insert(group.to_owned(), addr.clone());
+                let addr = self.find_coordinator(group).await?;
+                self.coordinators().insert(group.to_owned(), addr.clone());
                 addr
             }
         };
-        send(&mut state, &addr, op, request, version).await
+        self.send(&addr, op, request, versions).await
     }
 
-    async fn find_coordinator(&self, state: &mut State, group: &str) -> Result<String, Attempt> {
+    /// One request to the broker at `addr`; a network error is worth retrying, a version
+    /// the broker does not support is not.
+    async fn send<R: Request>(
+        &self,
+        addr: &str,
+        op: &'static str,
+        request: &R,
+        versions: RangeInclusive<i16>,
+    ) -> Result<R::Response, Attempt> {
+        let conn = self
+            .brokers
+            .connection(addr)
+            .await
+            .map_err(Attempt::Retry)?;
+        let version = conn.version::<R>(&versions, op).map_err(Attempt::Fail)?;
+        conn.call(request, version..=version, op)
+            .await
+            .map_err(Attempt::Retry)
+    }
+
+    async fn find_coordinator(&self, group: &str) -> Result<String, Attempt> {
         let request = FindCoordinatorRequest::default()
             .with_key_type(0)
             .with_coordinator_keys(vec![StrBytes::from_string(group.to_owned())]);
         let mut last = None;
         for server in &self.servers {
-            match send(
-                state,
-                server,
-                "FindCoordinator",
-                request.clone(),
-                FIND_COORDINATOR_VERSION,
-            )
-            .await
+            match self
+                .send(server, "FindCoordinator", &request, FIND_COORDINATOR)
+                .await
             {
                 Ok(response) => {
                     let Some(c) = response.coordinators.first() else {
@@ -310,88 +327,4 @@ fn check(group: &str, op: &'static str, code: i16) -> Result<(), Attempt> {
         | ResponseError::RebalanceInProgress => Err(Attempt::Retry(e)),
         _ => Err(Attempt::Fail(e)),
     }
-}
-
-fn protocol_error(addr: &str, op: &'static str, message: impl Into<String>) -> KafkaError {
-    KafkaError::Protocol {
-        op,
-        addr: addr.to_owned(),
-        message: message.into(),
-    }
-}
-
-/// One request/response on the cached connection to `addr`, which is dropped on any error.
-async fn send<R: Request>(
-    state: &mut State,
-    addr: &str,
-    op: &'static str,
-    request: R,
-    version: i16,
-) -> Result<R::Response, Attempt> {
-    state.correlation_id = state.correlation_id.wrapping_add(1);
-    let correlation_id = state.correlation_id;
-    let frame = encode(&request, version, correlation_id)
-        .map_err(|e| Attempt::Fail(protocol_error(addr, op, format!("cannot encode: {e}"))))?;
-    if !state.connections.contains_key(addr) {
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|e| Attempt::Retry(protocol_error(addr, op, io_reason(&e))))?;
-        let _ = stream.set_nodelay(true);
-        state.connections.insert(addr.to_owned(), stream);
-    }
-    let stream = state.connections.get_mut(addr).expect("inserted above");
-    let result = exchange(stream, &frame).await;
-    let mut body = match result {
-        Ok(body) => body,
-        Err(e) => {
-            state.connections.remove(addr);
-            return Err(Attempt::Retry(protocol_error(addr, op, io_reason(&e))));
-        }
-    };
-    let decoded = ResponseHeader::decode(&mut body, R::Response::header_version(version)).and_then(
-        |header| {
-            anyhow::ensure!(
-                header.correlation_id == correlation_id,
-                "correlation id {} does not match request {correlation_id}",
-                header.correlation_id
-            );
-            <R::Response as Decodable>::decode(&mut body, version)
-        },
-    );
-    decoded.map_err(|e| {
-        state.connections.remove(addr);
-        Attempt::Retry(protocol_error(addr, op, format!("bad response: {e}")))
-    })
-}
-
-fn encode<R: Request>(request: &R, version: i16, correlation_id: i32) -> anyhow::Result<Bytes> {
-    let header = RequestHeader::default()
-        .with_request_api_key(R::KEY)
-        .with_request_api_version(version)
-        .with_correlation_id(correlation_id)
-        .with_client_id(Some(StrBytes::from_static_str(CLIENT_ID)));
-    let mut buf = BytesMut::new();
-    buf.put_i32(0); // length, patched below
-    header.encode(&mut buf, R::header_version(version))?;
-    request.encode(&mut buf, version)?;
-    let len = (buf.len() - 4) as i32;
-    buf[..4].copy_from_slice(&len.to_be_bytes());
-    Ok(buf.freeze())
-}
-
-async fn exchange(stream: &mut TcpStream, frame: &[u8]) -> std::io::Result<Bytes> {
-    stream.write_all(frame).await?;
-    let len = stream.read_i32().await?;
-    let len = usize::try_from(len)
-        .ok()
-        .filter(|&n| n <= MAX_RESPONSE_BYTES)
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("bad response length {len}"),
-            )
-        })?;
-    let mut body = BytesMut::zeroed(len);
-    stream.read_exact(&mut body).await?;
-    Ok(body.freeze())
 }

@@ -1,6 +1,8 @@
 //! Kafka I/O for the worker: produce for source tasks and fetch for sink tasks through
-//! rskafka; consumer-group offset commits through `kafka-protocol` (rskafka has no group API);
-//! and Kafka's default partitioner, so keyed records land where a Java producer puts them.
+//! rskafka; consumer-group offset commits through `kafka-protocol` (rskafka has no group API)
+//! over one multiplexed connection per broker that sends each request at the highest version
+//! both sides support (`wire`); and Kafka's default partitioner, so keyed records land where a
+//! Java producer puts them.
 
 mod cluster;
 mod consumer;
@@ -8,6 +10,7 @@ mod error;
 mod group_offsets;
 mod partitioner;
 mod producer;
+mod wire;
 
 pub use consumer::{Consumer, FetchedRecord};
 pub use error::KafkaError;
