@@ -65,7 +65,9 @@ impl GroupOffsets {
             bootstrap: bootstrap_servers.to_owned(),
             servers,
             timeout,
-            brokers: Brokers::new(timeout),
+            // Half the operation's: a connection that answers nothing is given up (and made
+            // anew) while there is time left to retry.
+            brokers: Brokers::new(timeout / 2),
             coordinators: Mutex::new(HashMap::new()),
         })
     }
@@ -298,7 +300,8 @@ impl GroupOffsets {
                     check(group, "FindCoordinator", c.error_code)?;
                     return Ok(format!("{}:{}", c.host.as_str(), c.port));
                 }
-                Err(Attempt::Retry(KafkaError::Protocol { message, .. })) => last = Some(message),
+                // This bootstrap server is unreachable or broken: try the next.
+                Err(Attempt::Retry(e)) => last = Some(e.to_string()),
                 Err(e) => return Err(e),
             }
         }

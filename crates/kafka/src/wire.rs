@@ -6,8 +6,9 @@
 //!
 //! A connection is written by one task and read by another, so a caller that gives up (its
 //! timeout) never leaves half a request on the wire, and a slow response holds up only the
-//! callers waiting for it. A broken connection fails every request in flight on it and is
-//! made anew by the next caller.
+//! callers waiting for it. A broken connection, or one that answers nothing within the
+//! request timeout (as Kafka's clients' `request.timeout.ms`), fails every request in flight
+//! on it and is made anew by the next caller.
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
@@ -49,15 +50,20 @@ pub(crate) fn negotiate(broker: (i16, i16), ours: &RangeInclusive<i16>) -> Optio
 /// The connections of one client, by broker address.
 #[derive(Debug)]
 pub(crate) struct Brokers {
-    connect_timeout: Duration,
+    /// How long connecting (and asking ApiVersions) may take, and how long a request may
+    /// wait for its response before its connection is given up.
+    timeout: Duration,
     connections: Mutex<HashMap<String, Arc<Connection>>>,
+    /// One connect at a time per address: concurrent first callers share its result.
+    connecting: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Brokers {
-    pub(crate) fn new(connect_timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         Self {
-            connect_timeout,
+            timeout,
             connections: Mutex::new(HashMap::new()),
+            connecting: Mutex::new(HashMap::new()),
         }
     }
 
@@ -65,26 +71,34 @@ impl Brokers {
         self.connections.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn open_to(&self, addr: &str) -> Option<Arc<Connection>> {
+        self.lock().get(addr).filter(|c| !c.is_closed()).cloned()
+    }
+
     /// The open connection to `addr`, made (and its versions asked) if there is none.
     pub(crate) async fn connection(&self, addr: &str) -> Result<Arc<Connection>, KafkaError> {
-        if let Some(c) = self.lock().get(addr).filter(|c| !c.is_closed()) {
-            return Ok(c.clone());
+        if let Some(c) = self.open_to(addr) {
+            return Ok(c);
         }
-        let fresh = tokio::time::timeout(self.connect_timeout, Connection::open(addr))
+        let gate = self
+            .connecting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(addr.to_owned())
+            .or_default()
+            .clone();
+        let _connecting = gate.lock().await;
+        if let Some(c) = self.open_to(addr) {
+            return Ok(c);
+        }
+        let fresh = tokio::time::timeout(self.timeout, Connection::open(addr, self.timeout))
             .await
             .map_err(|_| KafkaError::Timeout {
                 op: "connect",
-                after: self.connect_timeout,
+                after: self.timeout,
             })??;
-        // Another caller may have connected meanwhile: keep one connection.
-        let mut connections = self.lock();
-        match connections.get(addr).filter(|c| !c.is_closed()) {
-            Some(c) => Ok(c.clone()),
-            None => {
-                connections.insert(addr.to_owned(), fresh.clone());
-                Ok(fresh)
-            }
-        }
+        self.lock().insert(addr.to_owned(), fresh.clone());
+        Ok(fresh)
     }
 
     /// How many connections are open (for tests).
@@ -115,6 +129,8 @@ impl InFlight {
 #[derive(Debug)]
 pub(crate) struct Connection {
     addr: String,
+    /// How long a request waits for its response before the connection is given up.
+    request_timeout: Duration,
     outgoing: mpsc::Sender<Bytes>,
     in_flight: Arc<Mutex<InFlight>>,
     correlation: AtomicI32,
@@ -137,7 +153,7 @@ fn lock(in_flight: &Mutex<InFlight>) -> MutexGuard<'_, InFlight> {
 
 impl Connection {
     /// Connects to `addr` and asks which versions the broker speaks.
-    async fn open(addr: &str) -> Result<Arc<Self>, KafkaError> {
+    async fn open(addr: &str, request_timeout: Duration) -> Result<Arc<Self>, KafkaError> {
         let stream = TcpStream::connect(addr)
             .await
             .map_err(|e| protocol_error(addr, "connect", io_reason(&e)))?;
@@ -151,6 +167,7 @@ impl Connection {
         ];
         let mut conn = Self {
             addr: addr.to_owned(),
+            request_timeout,
             outgoing,
             in_flight,
             correlation: AtomicI32::new(0),
@@ -160,12 +177,15 @@ impl Connection {
         let request = ApiVersionsRequest::default()
             .with_client_software_name(StrBytes::from_static_str(CLIENT_ID))
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
-        let mut response = conn.send(&request, API_VERSIONS, "ApiVersions").await?;
-        if response.error_code == UNSUPPORTED_VERSION {
-            response = conn
-                .send(&ApiVersionsRequest::default(), 0, "ApiVersions")
-                .await?;
-        }
+        // A broker that does not know v3 answers in v0 (with UNSUPPORTED_VERSION), which
+        // then does not read as v3: ask again in v0.
+        let response = match conn.send(&request, API_VERSIONS, "ApiVersions").await {
+            Ok(r) if r.error_code != UNSUPPORTED_VERSION => r,
+            _ => {
+                conn.send(&ApiVersionsRequest::default(), 0, "ApiVersions")
+                    .await?
+            }
+        };
         if response.error_code != 0 {
             return Err(protocol_error(
                 addr,
@@ -245,17 +265,42 @@ impl Connection {
             }
             in_flight.waiting.insert(id, reply);
         }
+        // Whatever ends this call (an answer, an error, the caller giving up), its entry goes.
+        let _waiting = Waiting {
+            in_flight: &self.in_flight,
+            id,
+        };
         if self.outgoing.send(frame).await.is_err() {
-            lock(&self.in_flight).waiting.remove(&id);
             return Err(protocol_error(&self.addr, op, "connection closed"));
         }
+        let answer = match tokio::time::timeout(self.request_timeout, answer).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                // A broker that answers nothing: the connection goes, and with it every
+                // request in flight; the next caller connects anew.
+                let why = format!("no response within {:?}", self.request_timeout);
+                lock(&self.in_flight).close(why.clone());
+                return Err(protocol_error(&self.addr, op, why));
+            }
+        };
         let mut body = answer
-            .await
             .map_err(|_| protocol_error(&self.addr, op, "connection closed"))?
             .map_err(|why| protocol_error(&self.addr, op, why))?;
         ResponseHeader::decode(&mut body, R::Response::header_version(version))
             .and_then(|_| <R::Response as Decodable>::decode(&mut body, version))
             .map_err(|e| protocol_error(&self.addr, op, format!("bad response: {e}")))
+    }
+}
+
+/// A request's place among those in flight, given up when the call ends however it ends.
+struct Waiting<'a> {
+    in_flight: &'a Mutex<InFlight>,
+    id: i32,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        lock(self.in_flight).waiting.remove(&self.id);
     }
 }
 
@@ -343,7 +388,84 @@ pub(crate) fn protocol_error(
 
 #[cfg(test)]
 mod tests {
-    use super::negotiate;
+    use super::*;
+    use kafka_protocol::messages::ResponseHeader;
+    use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
+    use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
+    use tokio::net::TcpListener;
+
+    /// A peer that answers ApiVersions (every API, v0 to v9) and then nothing at all, as a
+    /// hung broker whose TCP connection stays up.
+    async fn answers_versions_then_nothing() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let len = stream.read_i32().await.unwrap();
+            let mut frame = BytesMut::zeroed(len as usize);
+            stream.read_exact(&mut frame).await.unwrap();
+            let mut frame = frame.freeze();
+            let header = RequestHeader::decode(&mut frame, 2).unwrap();
+            let response = ApiVersionsResponse::default().with_api_keys(
+                (0..80)
+                    .map(|k| {
+                        ApiVersion::default()
+                            .with_api_key(k)
+                            .with_min_version(0)
+                            .with_max_version(9)
+                    })
+                    .collect(),
+            );
+            let mut out = BytesMut::new();
+            out.put_i32(0);
+            ResponseHeader::default()
+                .with_correlation_id(header.correlation_id)
+                .encode(&mut out, 0)
+                .unwrap();
+            response
+                .encode(&mut out, header.request_api_version)
+                .unwrap();
+            let n = (out.len() - 4) as i32;
+            out[..4].copy_from_slice(&n.to_be_bytes());
+            stream.write_all(&out).await.unwrap();
+            // Read whatever comes, answer nothing, keep the connection open.
+            let mut sink = vec![0u8; 1 << 16];
+            while stream.read(&mut sink).await.is_ok_and(|n| n > 0) {}
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_answers_nothing_is_given_up_and_forgets_its_requests() {
+        let addr = answers_versions_then_nothing().await;
+        let timeout = Duration::from_millis(300);
+        let brokers = Brokers::new(timeout);
+        let conn = brokers.connection(&addr).await.expect("versions asked");
+        assert_eq!(
+            conn.version::<OffsetFetchRequest>(&(8..=9), "t").unwrap(),
+            9
+        );
+        // A caller that gives up leaves nothing behind, and the connection stays.
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(50),
+            conn.call(&OffsetFetchRequest::default(), 8..=9, "OffsetFetch"),
+        )
+        .await;
+        assert!(gave_up.is_err());
+        assert!(lock(&conn.in_flight).waiting.is_empty());
+        assert!(!conn.is_closed());
+        // A request whose answer never comes closes it, failing what was in flight.
+        let started = std::time::Instant::now();
+        let err = conn
+            .call(&OffsetFetchRequest::default(), 8..=9, "OffsetFetch")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no response within"), "{err}");
+        assert!(started.elapsed() < timeout * 3);
+        assert!(conn.is_closed());
+        assert!(lock(&conn.in_flight).waiting.is_empty());
+        assert_eq!(brokers.open(), 0, "the next caller connects anew");
+    }
 
     #[test]
     fn the_highest_version_both_support_or_none() {

@@ -235,8 +235,12 @@ pub(crate) struct Control {
 }
 
 impl Control {
+    /// Told to stop, or orphaned: a task whose handle or connector is gone stops too,
+    /// rather than wait on channels that will never change.
     pub(crate) fn stopping(&self) -> bool {
         *self.stop.borrow()
+            || self.stop.has_changed().is_err()
+            || self.target.has_changed().is_err()
     }
 
     pub(crate) fn paused(&self) -> bool {
@@ -658,8 +662,30 @@ impl Backoff {
 
 #[cfg(test)]
 mod tests {
-    use super::coarse_deadline;
+    use super::{Control, TargetState, coarse_deadline};
     use std::time::Duration;
+    use tokio::sync::watch;
+
+    #[test]
+    fn an_orphaned_task_stops() {
+        let (stop, stop_rx) = watch::channel(false);
+        let (target, target_rx) = watch::channel(TargetState::Started);
+        let control = Control {
+            stop: stop_rx,
+            target: target_rx,
+        };
+        assert!(!control.stopping());
+        drop(target);
+        assert!(control.stopping(), "its connector is gone");
+        let (_target, target_rx) = watch::channel(TargetState::Paused);
+        let control = Control {
+            stop: stop.subscribe(),
+            target: target_rx,
+        };
+        assert!(!control.stopping() && control.paused());
+        drop(stop);
+        assert!(control.stopping(), "its handle is gone");
+    }
 
     #[tokio::test]
     async fn long_sleeps_end_on_a_shared_grid_short_ones_on_time() {

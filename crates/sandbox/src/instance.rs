@@ -180,22 +180,24 @@ impl<W: TaskWorld> WasmTask<W> {
         })
     }
 
-    /// `task.stop` then the resource's drop, both with the deadline armed; the stop's own
-    /// result is returned once the resource is released.
-    async fn stop_and_release(&mut self) -> Result<(), SandboxError> {
+    /// `task.stop`, with the deadline armed: a trap is an error, the guest's own answer
+    /// the value.
+    async fn call_stop(&mut self) -> Result<Result<(), types::ConnectError>, SandboxError> {
         let _call = begin_call(&mut self.store);
         self.calls += 1;
-        let stopped = self
-            .bindings
+        self.bindings
             .stop(&mut self.store, self.task)
             .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
+            .map_err(|e| SandboxError::trap_in(&self.store, e))
+    }
+
+    /// Releases the task resource (the guest's destructor runs, with the deadline armed).
+    async fn release(&mut self) -> Result<(), SandboxError> {
         let _call = begin_call(&mut self.store);
         self.task
             .resource_drop_async(&mut self.store)
             .await
-            .map_err(|e| SandboxError::trap_in(&self.store, e))?;
-        guest(stopped)
+            .map_err(|e| SandboxError::trap_in(&self.store, e))
     }
 }
 
@@ -216,8 +218,10 @@ impl<W: TaskWorld> TaskCore for WasmTask<W> {
         (self.store.data().limits.used as u64, self.calls)
     }
 
+    /// A task whose `stop` fails is kept as it is, and the error returned.
     async fn renew(&mut self) -> Result<(), SandboxError> {
-        self.stop_and_release().await?;
+        guest(self.call_stop().await?)?;
+        self.release().await?;
         let _call = begin_call(&mut self.store);
         self.task = self
             .bindings
@@ -227,8 +231,11 @@ impl<W: TaskWorld> TaskCore for WasmTask<W> {
         Ok(())
     }
 
+    /// The task is released whatever its `stop` answers; that answer is returned.
     async fn stop(mut self) -> Result<(), SandboxError> {
-        self.stop_and_release().await
+        let stopped = self.call_stop().await?;
+        self.release().await?;
+        guest(stopped)
     }
 }
 

@@ -48,8 +48,12 @@ enum Order {
         task: u32,
         done: oneshot::Sender<Result<(), HerderError>>,
     },
-    /// Stop everything; the driver ends.
+    /// Stop everything; the driver ends (worker shutdown).
     Stop { done: oneshot::Sender<()> },
+    /// Stop everything and forget the connector: its config, statuses and slot; the driver
+    /// ends. Done by the driver itself, so a caller that goes away halfway (a REST client
+    /// that disconnects) leaves nothing half-deleted.
+    Delete { done: oneshot::Sender<()> },
 }
 
 /// How many orders may wait for one connector's driver: REST callers beyond that wait to
@@ -65,6 +69,21 @@ struct Slot {
     target: watch::Sender<TargetState>,
     /// Each task's counters, by task number, as the driver last started them.
     metrics: Arc<Mutex<Vec<Arc<crate::worker::TaskMetrics>>>>,
+    /// Being deleted: a create or update of the name waits until `gone`.
+    deleting: bool,
+    /// True (or closed) once the driver has forgotten the connector.
+    gone: watch::Receiver<bool>,
+}
+
+/// What `put` does about a name, decided under the map's lock.
+#[derive(Debug)]
+enum Put {
+    /// A driver was spawned; its start answers here.
+    Created(oneshot::Receiver<()>),
+    /// The connector exists: reconfigure it.
+    Update,
+    /// The connector is being deleted: wait, then decide again.
+    Wait(watch::Receiver<bool>),
 }
 
 /// What the herder and its drivers share.
@@ -100,7 +119,7 @@ impl Shared {
     }
 
     /// Hands `order` to `name`'s driver and waits for its answer. A driver that is gone (the
-    /// connector was deleted meanwhile) answers "not found".
+    /// connector was deleted meanwhile) answers "not found"; one that died is forgotten.
     async fn order<T>(
         &self,
         name: &str,
@@ -108,11 +127,48 @@ impl Shared {
     ) -> Result<T, HerderError> {
         let orders = self.orders(name)?;
         let (done, answer) = oneshot::channel();
-        orders
-            .send(order(done))
-            .await
-            .map_err(|_| not_found(name))?;
-        answer.await.map_err(|_| not_found(name))
+        if orders.send(order(done)).await.is_err() {
+            self.forget_dead(name, &orders).await;
+            return Err(not_found(name));
+        }
+        match answer.await {
+            Ok(answer) => Ok(answer),
+            Err(_) => {
+                self.forget_dead(name, &orders).await;
+                Err(not_found(name))
+            }
+        }
+    }
+
+    /// Forgets connector `name` if its slot still leads to the driver behind `orders` and
+    /// that driver is gone without forgetting it (it panicked): otherwise the name would be
+    /// taken by a connector nothing can reach.
+    async fn forget_dead(&self, name: &str, orders: &mpsc::Sender<Order>) {
+        let dead = {
+            let mut connectors = self.connectors();
+            let dead = connectors
+                .get(name)
+                .is_some_and(|slot| slot.orders.same_channel(orders) && orders.is_closed());
+            if dead {
+                connectors.remove(name);
+            }
+            dead
+        };
+        if dead {
+            tracing::error!(
+                connector = name,
+                "connector driver died; connector forgotten"
+            );
+            self.forget(name).await;
+        }
+    }
+
+    /// Removes `name`'s config and statuses.
+    async fn forget(&self, name: &str) {
+        if let Err(e) = self.configs.remove_connector(name).await {
+            tracing::error!(connector = name, error = %e, "cannot remove the connector config");
+        }
+        self.statuses.remove_connector(name);
     }
 }
 
@@ -165,36 +221,48 @@ impl StandaloneHerder {
         let s = &self.shared;
         config.insert("name".into(), name.to_string());
         let (plugin, settings) = validate(&s.plugins, &*s.worker, &config).await?;
-        let started = {
-            let mut connectors = s.connectors();
-            match connectors.get(name) {
-                Some(_) if !allow_update => {
-                    return Err(HerderError::ConnectorExists(name.to_owned()));
+        loop {
+            let put = {
+                let mut connectors = s.connectors();
+                match connectors.get(name) {
+                    Some(slot) if slot.deleting => Put::Wait(slot.gone.clone()),
+                    Some(_) if !allow_update => {
+                        return Err(HerderError::ConnectorExists(name.to_owned()));
+                    }
+                    Some(_) => Put::Update,
+                    None => {
+                        let (slot, started) =
+                            Driver::spawn(s, name, plugin.clone(), settings.clone());
+                        connectors.insert(name.to_owned(), slot);
+                        Put::Created(started)
+                    }
                 }
-                Some(_) => None,
-                None => {
-                    let (slot, started) = Driver::spawn(s, name, plugin.clone(), settings.clone());
-                    connectors.insert(name.to_owned(), slot);
-                    Some(started)
+            };
+            let created = match put {
+                // A closed channel is a driver gone too.
+                Put::Wait(mut gone) => {
+                    let _ = gone.wait_for(|gone| *gone).await;
+                    continue;
                 }
-            }
-        };
-        let created = started.is_some();
-        match started {
-            Some(started) => started.await.map_err(|_| not_found(name))?,
-            None => {
-                s.order(name, |done| Order::Reconfigure {
-                    plugin,
-                    config: Box::new(settings),
-                    done,
-                })
-                .await?;
-            }
+                Put::Created(started) => {
+                    started.await.map_err(|_| not_found(name))?;
+                    true
+                }
+                Put::Update => {
+                    s.order(name, |done| Order::Reconfigure {
+                        plugin,
+                        config: Box::new(settings),
+                        done,
+                    })
+                    .await?;
+                    false
+                }
+            };
+            return Ok(Created {
+                created,
+                result: self.info(name)?,
+            });
         }
-        Ok(Created {
-            created,
-            result: self.info(name)?,
-        })
     }
 
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
@@ -243,7 +311,8 @@ impl StandaloneHerder {
         Ok(())
     }
 
-    /// Stops every connector (worker shutdown), all at once.
+    /// Stops every connector (worker shutdown), all at once: each is ordered and waited
+    /// for on its own, so one with orders queued holds up none of the others.
     pub async fn stop(&self) {
         let orders: Vec<(String, mpsc::Sender<Order>)> = self
             .shared
@@ -251,17 +320,17 @@ impl StandaloneHerder {
             .iter()
             .map(|(name, slot)| (name.clone(), slot.orders.clone()))
             .collect();
-        let mut waiting = Vec::new();
+        let mut stopping = tokio::task::JoinSet::new();
         for (name, orders) in orders {
-            tracing::info!(connector = %name, "stopping connector");
-            let (done, answer) = oneshot::channel();
-            if orders.send(Order::Stop { done }).await.is_ok() {
-                waiting.push(answer);
-            }
+            stopping.spawn(async move {
+                tracing::info!(connector = %name, "stopping connector");
+                let (done, answer) = oneshot::channel();
+                if orders.send(Order::Stop { done }).await.is_ok() {
+                    let _ = answer.await;
+                }
+            });
         }
-        for answer in waiting {
-            let _ = answer.await;
-        }
+        stopping.join_all().await;
         self.shared.connectors().clear();
     }
 
@@ -381,13 +450,23 @@ impl Herder for StandaloneHerder {
 
     async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
         let s = &self.shared;
-        s.order(name, |done| Order::Stop { done }).await?;
-        s.connectors().remove(name);
-        s.configs
-            .remove_connector(name)
-            .await
-            .map_err(store_error)?;
-        s.statuses.remove_connector(name);
+        let already = {
+            let mut connectors = s.connectors();
+            match connectors.get_mut(name) {
+                Some(slot) if slot.deleting => Some(slot.gone.clone()),
+                Some(slot) => {
+                    slot.deleting = true;
+                    None
+                }
+                None => return Err(not_found(name)),
+            }
+        };
+        // A second delete of the same connector waits for the first, then finds nothing.
+        if let Some(mut gone) = already {
+            let _ = gone.wait_for(|gone| *gone).await;
+            return Err(not_found(name));
+        }
+        s.order(name, |done| Order::Delete { done }).await?;
         tracing::info!(connector = name, "connector deleted");
         Ok(())
     }
@@ -455,6 +534,8 @@ struct Driver {
     /// Notified by the connector's tasks' `request-task-reconfiguration`.
     reconfigure: Arc<Notify>,
     metrics: Arc<Mutex<Vec<Arc<crate::worker::TaskMetrics>>>>,
+    /// Set once the connector is forgotten (deleted).
+    gone: watch::Sender<bool>,
     connector: Option<Box<dyn RunningConnector>>,
     tasks: Vec<TaskHandle>,
 }
@@ -473,12 +554,15 @@ impl Driver {
         // The first message of an empty channel: room for it.
         let _ = orders.try_send(Order::Start { done });
         let (target, target_rx) = watch::channel(TargetState::Started);
+        let (gone, gone_rx) = watch::channel(false);
         let metrics = Arc::new(Mutex::new(Vec::new()));
         let slot = Slot {
             kind: connector_type(plugin.kind),
             orders,
             target,
             metrics: metrics.clone(),
+            deleting: false,
+            gone: gone_rx,
         };
         let driver = Self {
             shared: shared.clone(),
@@ -488,6 +572,7 @@ impl Driver {
             target: target_rx,
             reconfigure: Arc::new(Notify::new()),
             metrics,
+            gone,
             connector: None,
             tasks: Vec::new(),
         };
@@ -506,6 +591,9 @@ impl Driver {
                     }
                     Some(Order::Reconfigure { plugin, config, done }) => {
                         self.stop().await;
+                        if let Some(slot) = self.shared.connectors().get_mut(&self.name) {
+                            slot.kind = connector_type(plugin.kind);
+                        }
                         self.plugin = plugin;
                         self.config = *config;
                         self.start().await;
@@ -521,6 +609,16 @@ impl Driver {
                     }
                     Some(Order::Stop { done }) => {
                         self.stop().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(Order::Delete { done }) => {
+                        self.stop().await;
+                        // The stores first, the slot last: until the slot goes, the name is
+                        // taken, so no new connector of the name can be forgotten with it.
+                        self.shared.forget(&self.name).await;
+                        self.shared.connectors().remove(&self.name);
+                        self.gone.send_replace(true);
                         let _ = done.send(());
                         return;
                     }
@@ -563,6 +661,15 @@ impl Driver {
         {
             tracing::error!(error = %e, "cannot store the connector config");
         }
+        // A pause or resume that came meanwhile had no entry to go to.
+        let now = *self.target.borrow();
+        if now != target
+            && let Err(e) = s.configs.put_target_state(&self.name, now).await
+        {
+            tracing::error!(error = %e, "cannot store the target state");
+        }
+        // No task runs until the connector says which: a failed start leaves none listed.
+        self.clear_tasks().await;
         self.set_status(Status::new(
             State::Unassigned,
             &s.worker_id,
@@ -592,6 +699,20 @@ impl Driver {
         ));
         tracing::info!(tasks = configs.len(), "connector started");
         self.start_tasks(configs).await;
+    }
+
+    /// Forgets the task configs and statuses of the tasks stopped last.
+    async fn clear_tasks(&mut self) {
+        if let Err(e) = self
+            .shared
+            .configs
+            .put_task_configs(&self.name, Vec::new())
+            .await
+        {
+            tracing::error!(error = %e, "cannot store the task configs");
+        }
+        self.shared.statuses.remove_tasks(&self.name, 0);
+        self.publish_metrics();
     }
 
     /// Stores `configs` as the connector's task configs and starts one task for each.

@@ -21,23 +21,34 @@ use crate::storage::{MemoryConfigStore, MemoryStatusStore, TargetState};
 use crate::worker::{ConnectorError, RunningConnector, TaskHandle, TaskMetrics, TaskSpec, Worker};
 
 const CLASS: &str = "test.FakeSource";
+const SINK_CLASS: &str = "test.FakeSink";
 const SHUTDOWN: Duration = Duration::from_secs(5);
 
-/// A plugin the registry lists; the fake worker runs it without instantiating anything.
+/// A plugin the registry lists (a source, or with `true` a sink); the fake worker runs it
+/// without instantiating anything.
 #[derive(Debug)]
-struct FakePlugin;
+struct FakePlugin(bool);
 
 impl NativePlugin for FakePlugin {
     fn info(&self) -> NativeInfo {
+        let (class, alias) = if self.0 {
+            (SINK_CLASS, "FakeSink")
+        } else {
+            (CLASS, "FakeSource")
+        };
         NativeInfo {
-            class_name: CLASS.into(),
-            aliases: vec!["FakeSource".into()],
+            class_name: class.into(),
+            aliases: vec![alias.into()],
             version: "1".into(),
             description: String::new(),
         }
     }
     fn kind(&self) -> PluginKind {
-        PluginKind::Source
+        if self.0 {
+            PluginKind::Sink
+        } else {
+            PluginKind::Source
+        }
     }
     fn config_def(&self) -> Vec<ConfigKey> {
         ConfigDef::new()
@@ -55,7 +66,7 @@ impl NativePlugin for FakePlugin {
         unreachable!("the fake worker makes no instances")
     }
     fn sink_task(&self) -> Box<dyn NativeSinkTask> {
-        unreachable!("a source")
+        unreachable!("the fake worker makes no instances")
     }
 }
 
@@ -221,7 +232,8 @@ fn herder(worker: Arc<FakeWorker>) -> StandaloneHerder {
     })
     .expect("engine");
     let plugins = PluginRegistry::new(sandbox, Vec::new());
-    plugins.register_native(Plugin::native(Arc::new(FakePlugin)));
+    plugins.register_native(Plugin::native(Arc::new(FakePlugin(false))));
+    plugins.register_native(Plugin::native(Arc::new(FakePlugin(true))));
     StandaloneHerder::new(
         "worker:8083",
         Some("cluster".into()),
@@ -566,5 +578,89 @@ async fn deleting_fifty_stuck_connectors_takes_one_graceful_timeout() {
     assert!(
         took >= SHUTDOWN && took < SHUTDOWN + Duration::from_secs(1),
         "{took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_whose_caller_goes_away_still_forgets_the_connector() {
+    let worker = Arc::new(FakeWorker::default());
+    worker.stubborn.lock().unwrap().push("d".into());
+    let h = herder(worker.clone());
+    h.create_connector(request("d", 1)).await.unwrap();
+    settle().await;
+    // The REST client disconnects while the tasks are still stopping.
+    let deleting = tokio::spawn({
+        let h = h.clone();
+        async move { h.delete_connector("d").await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    deleting.abort();
+    // Meanwhile the name is taken, and a create of it waits for the delete to end.
+    let recreate = tokio::spawn({
+        let h = h.clone();
+        async move { h.create_connector(request("d", 2)).await }
+    });
+    tokio::time::sleep(SHUTDOWN).await;
+    settle().await;
+    let info = recreate
+        .await
+        .unwrap()
+        .expect("created once the delete was done");
+    assert_eq!(info.tasks.len(), 2);
+    assert_eq!(h.connectors().await, vec!["d"]);
+    settle().await;
+    assert_eq!(
+        states(&h, "d").await,
+        (State::Running, vec![State::Running; 2])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_restart_leaves_no_tasks_behind() {
+    let worker = Arc::new(FakeWorker::default());
+    let h = herder(worker.clone());
+    h.create_connector(request("x", 2)).await.unwrap();
+    settle().await;
+    worker.failing.lock().unwrap().push("x".into());
+    h.restart_connector("x").await.unwrap();
+    settle().await;
+    let info = h.connector_info("x").await.unwrap();
+    assert!(info.tasks.is_empty(), "{info:?}");
+    assert!(h.task_configs("x").await.unwrap().is_empty());
+    let status = h.connector_status("x").await.unwrap();
+    assert_eq!(status.connector.state, State::Failed);
+    assert!(status.tasks.is_empty(), "{status:?}");
+    let id = ConnectorTaskId::new("x", 0);
+    assert!(matches!(
+        h.task_status(&id).await,
+        Err(HerderError::TaskNotFound(_))
+    ));
+    assert!(matches!(
+        h.task_metrics(&id).await,
+        Err(HerderError::TaskNotFound(_))
+    ));
+    // Fixed, a restart brings the tasks back.
+    worker.failing.lock().unwrap().clear();
+    h.restart_connector("x").await.unwrap();
+    assert_eq!(h.connector_info("x").await.unwrap().tasks.len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reconfiguration_to_another_plugin_changes_the_connector_type() {
+    let worker = Arc::new(FakeWorker::default());
+    let h = herder(worker);
+    h.create_connector(request("k", 1)).await.unwrap();
+    assert_eq!(
+        h.connector_info("k").await.unwrap().kind,
+        wasmconnect_api::ConnectorType::Source
+    );
+    let mut sink = config(1);
+    sink.insert("connector.class".into(), "FakeSink".into());
+    sink.insert("topics".into(), "t".into());
+    let updated = h.put_connector_config("k", sink).await.unwrap();
+    assert_eq!(updated.result.kind, wasmconnect_api::ConnectorType::Sink);
+    assert_eq!(
+        h.connector_status("k").await.unwrap().kind,
+        wasmconnect_api::ConnectorType::Sink
     );
 }
