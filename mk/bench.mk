@@ -32,3 +32,20 @@ bench: wasm build bench-bin $(TOOLS)/bench/.apt-done
 
 bench-smoke: wasm build bench-bin $(TOOLS)/bench/.apt-done
 	python3 bench/run.py --smoke
+
+# make bench-ab BASE=<rev>: this tree's worker against BASE's, interleaved on one broker
+# (bench/ab.py): the FileStream pipeline, json_bench and the source and sink pipelines.
+# BASE is built in a worktree under target/bench/ab/ with its own target directory (a cold
+# build: about 15 minutes on 2 cores, kept for the next run).
+AB := target/bench/ab
+AB_EXCLUDE := --exclude file-stream-source --exclude file-stream-sink --exclude chaos \
+	--exclude wasmconnect-guest
+.PHONY: bench-ab
+bench-ab: wasm build bench-bin
+	@test -n "$(BASE)" || { echo "usage: make bench-ab BASE=<git revision>"; exit 1; }
+	rm -rf $(AB)/tree && git worktree prune
+	git worktree add --detach $(AB)/tree $(BASE)
+	cd $(AB)/tree && CARGO_TARGET_DIR=$(abspath $(AB)/target) \
+	  $(CARGO) build --release --workspace --bins $(AB_EXCLUDE)
+	git worktree remove --force $(AB)/tree
+	python3 bench/ab.py $(abspath $(AB)/target/release) $(abspath target/release) $(or $(AB_REPS),6)
