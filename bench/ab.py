@@ -4,9 +4,9 @@ A refactor that changes no behaviour should change no figure either; `make bench
 with Kafka Connect and raw clients, and its absolute figures move with the machine (the same
 code measured on two days can differ by half). This compares two builds of our own worker in
 one run, interleaved (old, new, then new, old, …) so drift hits both: the FileStream pipeline
-of `make bench` (wc-default: worker CPU, lines/s, peak RSS), `json_bench`, and the source and
+of `make bench` (wc-default: worker CPU, lines/s, peak RSS), `json_bench`, the source and
 sink pipelines of `wasmconnect-bench` (driven by this tree's bench binary, each worker given
-with `--worker`). Both workers load the same plugins. The result is each figure's median per
+with `--worker`), and 500 idle connectors (RSS per task, idle CPU). Both workers load the same plugins. The result is each figure's median per
 build and new ÷ old, printed and written to `target/bench/ab/results.json`.
 
 Usage (the Makefile target builds BASE in a worktree under target/bench/ab/ first):
@@ -29,7 +29,11 @@ spec.loader.exec_module(run)
 
 LINES = 2_000_000
 METRICS = ("file_cpu_s", "file_lines_per_s", "file_rss_mib", "json_serialize_per_s",
-           "json_deserialize_per_s", "source_records_per_s", "sink_records_per_s")
+           "json_deserialize_per_s", "source_records_per_s", "sink_records_per_s",
+           "idle_rss_mib_per_task", "idle_cpu_percent")
+# Idle FileStreamSource connectors of the density figure, fewer than make bench's 1,000 to
+# keep a round short; each holds a connector instance and a task instance.
+IDLE_TASKS = 500
 
 
 def one_round(k: str, build: Path, bench: Path, broker, work: Path, inp: Path, sha: str,
@@ -54,12 +58,16 @@ def one_round(k: str, build: Path, bench: Path, broker, work: Path, inp: Path, s
          "--records", str(LINES), *worker,
          "--worker-prop", "consumer.max.partition.fetch.bytes=4194304"],
         capture_output=True, text=True, check=True).stdout)
+    idle = run.density_run("wasmconnect", IDLE_TASKS, broker, work / f"density-{k}", 10,
+                           {"wasm.instances.max": str(2 * IDLE_TASKS + 16)})
     return {"file_cpu_s": r["cpu_s"], "file_lines_per_s": r["lines_per_s"],
             "file_rss_mib": r["peak_rss_mib"],
             "json_serialize_per_s": j["serialize"]["median"],
             "json_deserialize_per_s": j["deserialize"]["median"],
             "source_records_per_s": src["records_per_s"],
-            "sink_records_per_s": snk["records_per_s"]}
+            "sink_records_per_s": snk["records_per_s"],
+            "idle_rss_mib_per_task": idle["rss_per_task_mib"],
+            "idle_cpu_percent": idle["idle_cpu_percent"]}
 
 
 def main() -> int:

@@ -35,10 +35,10 @@ use crate::worker::{
 enum Order {
     /// Start the connector and its tasks: a driver's first order.
     Start { done: oneshot::Sender<()> },
-    /// Stop everything and start again with this configuration.
+    /// Stop everything and start again with this plugin and configuration (boxed: an
+    /// order is small, and every driver's queue holds room for a block of them).
     Reconfigure {
-        plugin: Plugin,
-        config: Box<ConnectorConfig>,
+        to: Box<(Plugin, ConnectorConfig)>,
         done: oneshot::Sender<()>,
     },
     /// Stop everything and start again.
@@ -250,8 +250,7 @@ impl StandaloneHerder {
                 }
                 Put::Update => {
                     s.order(name, |done| Order::Reconfigure {
-                        plugin,
-                        config: Box::new(settings),
+                        to: Box::new((plugin, settings)),
                         done,
                     })
                     .await?;
@@ -589,13 +588,14 @@ impl Driver {
                         self.start().await;
                         let _ = done.send(());
                     }
-                    Some(Order::Reconfigure { plugin, config, done }) => {
+                    Some(Order::Reconfigure { to, done }) => {
+                        let (plugin, config) = *to;
                         self.stop().await;
                         if let Some(slot) = self.shared.connectors().get_mut(&self.name) {
                             slot.kind = connector_type(plugin.kind);
                         }
                         self.plugin = plugin;
-                        self.config = *config;
+                        self.config = config;
                         self.start().await;
                         let _ = done.send(());
                     }
@@ -823,3 +823,15 @@ impl Driver {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+#[test]
+fn an_order_is_small() {
+    // Each driver's channel allocates room for 32 orders at once: with a plugin in an order
+    // that was 8 KiB per connector.
+    assert!(
+        std::mem::size_of::<Order>() <= 32,
+        "{}",
+        std::mem::size_of::<Order>()
+    );
+}
