@@ -274,7 +274,7 @@ impl GroupOffsets {
             .await
             .map_err(Attempt::Retry)?;
         let version = conn.version::<R>(&versions, op).map_err(Attempt::Fail)?;
-        conn.call(request, version..=version, op)
+        conn.call(request, version, op)
             .await
             .map_err(Attempt::Retry)
     }

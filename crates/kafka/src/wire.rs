@@ -179,10 +179,10 @@ impl Connection {
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
         // A broker that does not know v3 answers in v0 (with UNSUPPORTED_VERSION), which
         // then does not read as v3: ask again in v0.
-        let response = match conn.send(&request, API_VERSIONS, "ApiVersions").await {
+        let response = match conn.call(&request, API_VERSIONS, "ApiVersions").await {
             Ok(r) if r.error_code != UNSUPPORTED_VERSION => r,
             _ => {
-                conn.send(&ApiVersionsRequest::default(), 0, "ApiVersions")
+                conn.call(&ApiVersionsRequest::default(), 0, "ApiVersions")
                     .await?
             }
         };
@@ -236,19 +236,9 @@ impl Connection {
         })
     }
 
-    /// Sends `request` at the highest version both sides support within `ours`, and waits
-    /// for its response; other callers' requests go and come meanwhile.
+    /// Sends `request` at `version` (see [`Self::version`]) and waits for its response;
+    /// other callers' requests go and come meanwhile.
     pub(crate) async fn call<R: Request>(
-        &self,
-        request: &R,
-        ours: RangeInclusive<i16>,
-        op: &'static str,
-    ) -> Result<R::Response, KafkaError> {
-        let version = self.version::<R>(&ours, op)?;
-        self.send(request, version, op).await
-    }
-
-    async fn send<R: Request>(
         &self,
         request: &R,
         version: i16,
@@ -448,7 +438,7 @@ mod tests {
         // A caller that gives up leaves nothing behind, and the connection stays.
         let gave_up = tokio::time::timeout(
             Duration::from_millis(50),
-            conn.call(&OffsetFetchRequest::default(), 8..=9, "OffsetFetch"),
+            conn.call(&OffsetFetchRequest::default(), 9, "OffsetFetch"),
         )
         .await;
         assert!(gave_up.is_err());
@@ -457,7 +447,7 @@ mod tests {
         // A request whose answer never comes closes it, failing what was in flight.
         let started = std::time::Instant::now();
         let err = conn
-            .call(&OffsetFetchRequest::default(), 8..=9, "OffsetFetch")
+            .call(&OffsetFetchRequest::default(), 9, "OffsetFetch")
             .await
             .unwrap_err();
         assert!(err.to_string().contains("no response within"), "{err}");

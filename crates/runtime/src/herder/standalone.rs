@@ -25,7 +25,7 @@ use wasmconnect_sandbox::Plugin;
 use super::{connector_type, key_info, plugin_desc, validate, validate_report};
 use crate::config::ConnectorConfig;
 use crate::plugins::PluginRegistry;
-use crate::storage::{ConfigBackingStore, Status, StatusBackingStore, TargetState};
+use crate::storage::{ConfigBackingStore, ConnectorEntry, Status, StatusBackingStore, TargetState};
 use crate::worker::{
     ConnectorError, RunningConnector, StatusReporter, TaskHandle, TaskSpec, Worker, stop_tasks,
 };
@@ -264,14 +264,28 @@ impl StandaloneHerder {
         }
     }
 
-    fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
-        let s = &self.shared;
-        let kind = s
+    /// The type and target state of connector `name`, from its slot.
+    fn slot(&self, name: &str) -> Result<(ConnectorType, TargetState), HerderError> {
+        self.shared
             .connectors()
             .get(name)
-            .map(|slot| slot.kind)
+            .map(|slot| (slot.kind, *slot.target.borrow()))
+            .ok_or_else(|| not_found(name))
+    }
+
+    /// The stored config and task configs of a connector that has a slot.
+    fn entry(&self, name: &str) -> Result<(ConnectorType, ConnectorEntry), HerderError> {
+        let (kind, _) = self.slot(name)?;
+        let entry = self
+            .shared
+            .configs
+            .get(name)
             .ok_or_else(|| not_found(name))?;
-        let entry = s.configs.get(name).ok_or_else(|| not_found(name))?;
+        Ok((kind, entry))
+    }
+
+    fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        let (kind, entry) = self.entry(name)?;
         Ok(ConnectorInfo {
             name: name.to_owned(),
             config: entry.config,
@@ -332,11 +346,6 @@ impl StandaloneHerder {
         stopping.join_all().await;
         self.shared.connectors().clear();
     }
-
-    /// The plugin registry this herder creates connectors from.
-    pub fn plugins(&self) -> &PluginRegistry {
-        &self.shared.plugins
-    }
 }
 
 #[async_trait::async_trait]
@@ -365,11 +374,7 @@ impl Herder for StandaloneHerder {
 
     async fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
         let s = &self.shared;
-        let (kind, target) = {
-            let connectors = s.connectors();
-            let slot = connectors.get(name).ok_or_else(|| not_found(name))?;
-            (slot.kind, *slot.target.borrow())
-        };
+        let (kind, target) = self.slot(name)?;
         let tasks = s.configs.get(name).map_or(0, |e| e.tasks.len()) as u32;
         let status = s.statuses.connector(name);
         let mut state = status.as_ref().map_or(State::Unassigned, |s| s.state);
@@ -401,12 +406,7 @@ impl Herder for StandaloneHerder {
     }
 
     async fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
-        self.info(name)?;
-        let entry = self
-            .shared
-            .configs
-            .get(name)
-            .ok_or_else(|| not_found(name))?;
+        let (_, entry) = self.entry(name)?;
         Ok(entry
             .tasks
             .into_iter()

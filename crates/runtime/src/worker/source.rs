@@ -161,8 +161,11 @@ async fn source_loop(
         let (bytes, origin) = match staged {
             None => (polled, None),
             Some(s) => {
-                let offsets = last_offsets(&decode(&polled)?);
-                (s.batch, Some((s.origin, offsets, polled)))
+                let polled = decode(&polled)?;
+                (
+                    s.batch,
+                    Some((s.origin, last_offsets(&polled), polled.len())),
+                )
             }
         };
         let records = decode(&bytes)?;
@@ -213,8 +216,7 @@ async fn source_loop(
         // its partition on, as in Kafka Connect.
         let (offsets, origin) = match origin {
             None => (last_offsets(&records), None),
-            Some((kept, offsets, polled)) => {
-                let polled_count = decode(&polled)?.len();
+            Some((kept, offsets, polled_count)) => {
                 let kept = kept.unwrap_or_else(|| (0..count as u32).collect());
                 (offsets, Some((kept, polled_count)))
             }
